@@ -1,0 +1,100 @@
+"""Delimited text exports (SIASN CSV and friends): delimiter and encoding detected, streamed."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from sources.readers import SourceFile, SourceFileError, header_score
+
+DELIMITERS = ["|", ";", "\t", ","]
+HEADER_SEARCH_LINES = 20
+_CHUNK = 1 << 20
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 if the whole file decodes as UTF-8 (checked in chunks), else Windows-1252/Latin-1."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _best_split(line: str, expected: set[str]) -> tuple[int, str]:
+    best = (0, ",")
+    for delim in DELIMITERS:
+        cells = next(csv.reader([line], delimiter=delim))
+        score = header_score(cells, expected)
+        if score > best[0]:
+            best = (score, delim)
+    return best
+
+
+def read_delimited(path: Path, expected_headers: set[str]) -> SourceFile:
+    if not path.exists():
+        raise SourceFileError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise SourceFileError(path, "file is empty")
+    encoding = detect_encoding(path)
+    try:
+        with path.open(encoding=encoding, errors="strict", newline="") as fh:
+            head = [fh.readline() for _ in range(HEADER_SEARCH_LINES)]
+    except UnicodeDecodeError as exc:  # cp1252 leaves five bytes undefined
+        raise SourceFileError(path, f"cannot decode text as {encoding}: {exc}") from exc
+    found = None
+    for index, line in enumerate(head):
+        if not line.strip():
+            continue
+        score, delim = _best_split(line.rstrip("\r\n"), expected_headers)
+        if score >= min(2, len(expected_headers)):
+            found = (index + 1, delim)
+            break
+    if found is None:
+        raise SourceFileError(
+            path,
+            f"no header row found in the first {HEADER_SEARCH_LINES} lines "
+            f"(expected headers such as {sorted(expected_headers)[:4]}, delimiter one of | ; tab ,)",
+        )
+    header_line, delimiter = found
+    notes = []
+    if encoding == "cp1252":
+        notes.append("file is not UTF-8; read as Windows-1252/Latin-1")
+    if header_line > 1:
+        notes.append(f"skipped {header_line - 1} title line(s) above the header")
+
+    with path.open(encoding=encoding, newline="") as fh:
+        for _ in range(header_line - 1):
+            fh.readline()
+        header = next(csv.reader([fh.readline().rstrip("\r\n")], delimiter=delimiter))
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with path.open(encoding=encoding, newline="") as fh:
+            for _ in range(header_line):
+                fh.readline()
+            reader = csv.reader(fh, delimiter=delimiter, strict=False)
+            try:
+                for cells in reader:
+                    if not cells or all(not c.strip() for c in cells):
+                        continue  # blank lines are not rows
+                    yield header_line + reader.line_num, cells
+            except csv.Error as exc:
+                raise SourceFileError(
+                    path, f"malformed CSV near line {header_line + reader.line_num}: {exc}"
+                ) from exc
+
+    return SourceFile(
+        path=path,
+        header=header,
+        header_line=header_line,
+        rows=rows(),
+        encoding=encoding,
+        delimiter=delimiter,
+        notes=notes,
+    )
