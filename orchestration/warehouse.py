@@ -175,8 +175,13 @@ def _grant_access(pgdata: Path, user: str) -> None:
 
 
 def _pg(args: list[str], user: str | None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run a PostgreSQL program, as `user` (with that user's group only) when given."""
+    identity: dict = {}
+    if user:
+        entry = pwd.getpwnam(user)
+        identity = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
     return subprocess.run(
-        args, user=user, capture_output=True, text=True, timeout=timeout, check=False
+        args, capture_output=True, text=True, timeout=timeout, check=False, **identity
     )
 
 

@@ -1,0 +1,54 @@
+"""dbt models, seeds and tests as Dagster assets and checks, keyed by layer."""
+
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_project import DBT_PROJECT, ensure_manifest
+from orchestration.resources import WarehouseResource
+
+LAYER_OWNERS = {
+    "staging": ["team:bidang-inka"],
+    "intermediate": ["team:bidang-inka"],
+    "marts": ["team:bidang-inka", "team:sekretariat"],
+    "reference": ["team:bidang-inka"],
+}
+
+
+def _layer(props: Mapping[str, Any]) -> str:
+    if props["resource_type"] == "seed":
+        return "reference"
+    if props["resource_type"] == "source":
+        return "raw"
+    fqn = props.get("fqn", [])
+    return fqn[1] if len(fqn) > 2 else "marts"
+
+
+class IkuDbtTranslator(DagsterDbtTranslator):
+    """Keys are [layer, name]: raw/siasn_pns, staging/stg_siasn__pns, marts/fct_iku."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["name"]])
+        return AssetKey([_layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return _layer(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return LAYER_OWNERS.get(_layer(dbt_resource_props))
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=IkuDbtTranslator(),
+)
+def iku_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    warehouse.export_dbt_env()
+    yield from dbt.cli(["build"], context=context).stream()

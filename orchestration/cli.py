@@ -1,0 +1,314 @@
+"""`iku`: the command line of Gudang IKU.
+
+    iku refresh                      the nightly refresh (extract, load, dbt build, checks, publish)
+    iku show --year 2025             the published IKU of a year (table, csv or json)
+    iku demo                         write demo sources (deterministic by seed)
+    iku warehouse start|stop|url|status
+    iku ui                           the Dagster UI on this code location
+    iku env                          shell exports for running dbt or psql by hand
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.warehouse import WarehouseError, dbt_env, embedded, ensure_warehouse, make_engine
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _prepare_environment() -> None:
+    settings.quiet_third_parties()
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def _ensure_sources() -> Path:
+    if settings.sources_dir_configured():
+        folder = settings.sources_dir()
+        print(f"Sources: {folder} (IKU_SOURCES_DIR)")
+        return folder
+    from sources.demo import generate
+
+    folder = settings.demo_sources_dir()
+    if not folder.exists() or not any(folder.iterdir()):
+        summary = generate(folder)
+        print(
+            f"No sources configured (IKU_SOURCES_DIR is unset): generated demo sources in {folder} "
+            f"({summary.employees} ASN in {summary.opds} perangkat daerah, as of {summary.as_of})."
+        )
+    else:
+        print(f"No sources configured (IKU_SOURCES_DIR is unset): using demo sources in {folder}.")
+    return folder
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    _prepare_environment()
+    _ensure_sources()
+    url = ensure_warehouse()
+    os.environ.update(dbt_env(url))
+    print(f"Warehouse: {_safe_url(url)}")
+
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration.checks.gx_runner import load_suites
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly_refresh")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+        )
+
+    evaluations = result.get_asset_check_evaluations()
+    blocking_failed = [e for e in evaluations if not e.passed and e.severity.value == "ERROR"]
+    step_failures = [
+        (ev.step_key, ev.event_specific_data.error.message.strip().splitlines()[0])
+        for ev in result.all_events
+        if ev.is_step_failure and ev.event_specific_data and ev.event_specific_data.error
+    ]
+    published = any(
+        m.asset_key == AssetKey(["publish", "marts"])
+        for m in result.get_asset_materialization_events()
+        for m in [m.event_specific_data.materialization]
+    )
+
+    gx_names = {spec.name for spec in load_suites()}
+    dbt_tests = [e for e in evaluations if e.check_name not in gx_names]
+    print(
+        f"\nQuality checks: {len(evaluations)} evaluated, "
+        f"{sum(not e.passed for e in evaluations)} failed "
+        f"(dbt tests: {len(dbt_tests) - sum(not e.passed for e in dbt_tests)} of {len(dbt_tests)} passed)"
+    )
+    for ev in sorted(evaluations, key=lambda e: (e.asset_key.to_user_string(), e.check_name)):
+        if ev.check_name in gx_names or not ev.passed:
+            status = "PASS" if ev.passed else f"FAIL ({ev.severity.value})"
+            print(f"  {status:<14} {ev.asset_key.to_user_string()} :: {ev.check_name}")
+    for step, message in step_failures:
+        print(f"  STEP FAILED    {step}: {message}")
+
+    if published:
+        print("\nPublished: schema marts now holds this run's IKU values.")
+    else:
+        print("\nNOT published: schema marts keeps the last good IKU values.")
+    _print_latest(url)
+
+    if blocking_failed or step_failures or not result.success:
+        print(f"\nRefresh failed (run {result.run_id}).", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"\nRefresh succeeded (run {result.run_id}).")
+    return EXIT_OK
+
+
+def _print_latest(url: str) -> None:
+    rows = _fetch_iku(url, year=None, scope="agency")
+    if not rows:
+        print("No IKU values published yet.")
+        return
+    print(f"\nIKU, whole agency, {rows[0]['period_year']}:")
+    _print_table(rows, ["indicator_code", "indicator_name", "numerator", "denominator", "value",
+                        "unit_of_measure", "null_reason"])
+
+
+# --------------------------------------------------------------------------- show
+
+SHOW_COLUMNS = [
+    "indicator_code", "indicator_name", "period_type", "period_year", "reference_date", "scope",
+    "opd_id", "opd_nama", "numerator", "denominator", "value", "unit_of_measure", "null_reason",
+    "source_batch_ids",
+]
+
+
+def _fetch_iku(url: str, year: int | None, scope: str) -> list[dict]:
+    import sqlalchemy as sa
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("select to_regclass('marts.fct_iku')")).scalar()
+            if not exists:
+                return []
+            if year is None:
+                year = conn.execute(sa.text("select max(period_year) from marts.fct_iku")).scalar()
+            query = (
+                f"select {', '.join(SHOW_COLUMNS)} from marts.fct_iku where period_year = :y"
+                + ("" if scope == "all" else " and scope = :scope")
+                + " order by indicator_code, period_type, scope, opd_nama nulls first"
+            )
+            rows = conn.execute(sa.text(query), {"y": year, "scope": scope}).mappings().all()
+            return [dict(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _print_table(rows: list[dict], columns: list[str]) -> None:
+    text = [[("" if r[c] is None else str(_plain(r[c]))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
+    widths = [min(w, 60) for w in widths]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for t in text:
+        print("  ".join(v[:w].ljust(w) for v, w in zip(t, widths, strict=True)))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    url = ensure_warehouse()
+    rows = _fetch_iku(url, args.year, args.scope)
+    if not rows:
+        print(f"No published IKU values for {args.year}.", file=sys.stderr)
+        return EXIT_FAILED
+    if args.format == "json":
+        json.dump([{k: _plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2)
+        print()
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=SHOW_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _plain(v) for k, v in r.items()})
+    else:
+        _print_table(rows, ["indicator_code", "scope", "opd_nama", "numerator", "denominator",
+                            "value", "unit_of_measure", "null_reason"])
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- other commands
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sources.demo import generate
+
+    out = Path(args.out) if args.out else settings.sources_dir()
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    summary = generate(out, seed=args.seed, scale=args.scale, as_of=as_of)
+    print(
+        f"Demo sources in {summary.out_dir}: {summary.employees} ASN, {summary.opds} perangkat "
+        f"daerah, as of {summary.as_of}; {len(summary.files)} file(s)."
+    )
+    return EXIT_OK
+
+
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    if os.environ.get("IKU_WAREHOUSE_URL"):
+        url = os.environ["IKU_WAREHOUSE_URL"]
+        if args.action in {"url", "status", "start"}:
+            print(url if args.action == "url" else f"external warehouse: {_safe_url(url)}")
+            return EXIT_OK
+        print("IKU_WAREHOUSE_URL is set: the external warehouse is not managed by iku.", file=sys.stderr)
+        return EXIT_USAGE
+    wh = embedded()
+    if args.action == "start":
+        print(wh.start())
+    elif args.action == "stop":
+        print("stopped" if wh.stop() else "not running")
+    elif args.action == "url":
+        print(wh.url())
+    else:
+        running = wh.is_running()
+        print(f"{'running' if running else 'stopped'}: {wh.url()} (data in {wh.pgdata})")
+        return EXIT_OK if running else EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    _prepare_environment()
+    url = ensure_warehouse()
+    for key, value in {**dbt_env(url), "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
+                       "DBT_PROFILES_DIR": str(settings.DBT_PROFILES_DIR)}.items():
+        print(f"export {key}={value!r}" if value else f"export {key}=")
+    print(f"# psql {_safe_url(url)}")
+    return EXIT_OK
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    _prepare_environment()
+    _ensure_sources()
+    url = ensure_warehouse()
+    print(f"Warehouse: {_safe_url(url)}; Dagster UI on http://127.0.0.1:{args.port}")
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster) if dagster.exists() else "dagster", "dev",
+               "-w", str(settings.REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
+    return subprocess.call(command, cwd=settings.REPO_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iku", description="Gudang IKU: the IKU warehouse of BKD dan SDA Halmahera Utara.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("refresh", help="run the nightly refresh now")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("show", help="print the published IKU of a year")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--scope", choices=["agency", "opd", "all"], default="all")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("demo", help="write demo sources")
+    p.add_argument("--out", help="folder (default: IKU_SOURCES_DIR, else <IKU_HOME>/demo-sources)")
+    p.add_argument("--seed", type=int, default=2021)
+    p.add_argument("--scale", type=float, default=1.0, help="1.0 is about 5,500 ASN")
+    p.add_argument("--as-of", help="snapshot date, YYYY-MM-DD (default: end of last month)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("warehouse", help="manage the embedded warehouse")
+    p.add_argument("action", choices=["start", "stop", "url", "status"])
+    p.set_defaults(func=cmd_warehouse)
+
+    p = sub.add_parser("env", help="print shell exports for dbt and psql")
+    p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("ui", help="open the Dagster UI")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WarehouseError as exc:
+        print(f"iku: warehouse: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The dbt project as Dagster sees it, with its manifest kept up to date."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, quiet_third_parties
+
+quiet_third_parties()
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
+
+
+def _newest_source_mtime(root: Path) -> float:
+    files = [root / "dbt_project.yml", root / "profiles.yml"]
+    files += [p for p in (root / "dbt_project").rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+def ensure_manifest() -> Path:
+    """Run `dbt parse` when the manifest is missing or older than any file of the project."""
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR):
+        from dagster._utils import run_with_concurrent_update_guard
+
+        run_with_concurrent_update_guard(manifest, _parse)
+    return manifest
+
+
+def _parse() -> None:
+    dbt = DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable())
+    dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so cron and the UI need no activated virtualenv."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"

@@ -1,0 +1,72 @@
+"""The main job as a user runs it: `iku refresh` in a fresh IKU_HOME, twice, with a psql
+client reading the warehouse while it runs."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from orchestration.warehouse import EmbeddedWarehouse, make_engine
+
+pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
+
+
+def _iku(*args: str) -> list[str]:
+    return [sys.executable, "-m", "orchestration.cli", *args]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, database_url: str):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IKU_", "DAGSTER_"))}
+    env["IKU_HOME"] = str(tmp_path / "iku_home")
+    if os.environ.get("IKU_WAREHOUSE_URL"):
+        env["IKU_WAREHOUSE_URL"] = database_url
+    yield env
+    if "IKU_WAREHOUSE_URL" not in env:
+        EmbeddedWarehouse(Path(env["IKU_HOME"])).stop()
+
+
+def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_path) -> None:
+    proc = subprocess.Popen(_iku("refresh"), env=cli_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    url, seen_while_running, lines = None, 0, []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("Warehouse: "):
+            url = line.split(" ", 1)[1].strip()
+            engine = make_engine(url)
+            deadline = time.monotonic() + 30
+            while proc.poll() is None and time.monotonic() < deadline and seen_while_running < 3:
+                with engine.connect() as conn:  # a second client, as psql in another terminal
+                    conn.execute(sa.text("select count(*) from pg_stat_activity"))
+                seen_while_running += 1
+                time.sleep(0.2)
+            engine.dispose()
+    proc.wait()
+    output = "".join(lines)
+    assert proc.returncode == 0, output[-4000:]
+    assert "generated demo sources" in output
+    assert "BKD-1.3" in output and "Published" in output
+    assert url and seen_while_running >= 1
+
+    year = [ln for ln in output.splitlines() if ln.startswith("IKU, whole agency, ")][0][-5:-1]
+    shown = subprocess.run(_iku("show", "--year", year, "--format", "json"), env=cli_env,
+                           capture_output=True, text=True, check=True)
+    first = json.loads(shown.stdout)
+    assert {r["indicator_code"] for r in first} == {"BKD-1.3"}
+    assert sum(r["scope"] == "agency" for r in first) == 1
+
+    again = subprocess.run(_iku("refresh"), env=cli_env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout[-4000:]
+    shown = subprocess.run(_iku("show", "--year", year, "--format", "json"), env=cli_env,
+                           capture_output=True, text=True, check=True)
+    assert json.loads(shown.stdout) == first
+
+    csv_out = subprocess.run(_iku("show", "--year", year, "--format", "csv"), env=cli_env,
+                             capture_output=True, text=True, check=True)
+    assert csv_out.stdout.splitlines()[0].startswith("indicator_code,indicator_name")

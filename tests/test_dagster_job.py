@@ -1,0 +1,77 @@
+"""The nightly job materialized in-process: every asset and check, publish, idempotence,
+and a blocking failure that leaves the published marts as they were."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from dagster import AssetKey, DagsterInstance
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt_project import DBT_PROJECT, dbt_executable
+from orchestration.definitions import build_definitions
+from orchestration.resources import SourceDropResource, WarehouseResource
+
+pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
+
+
+def _run(database_url: str, drop: Path):
+    defs = build_definitions(
+        {
+            "warehouse": WarehouseResource(url=database_url),
+            "source_drop": SourceDropResource(path=str(drop)),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        }
+    )
+    with DagsterInstance.ephemeral() as instance:
+        return defs.resolve_job_def("nightly_refresh").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+
+
+def _published(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text("select * from marts.fct_iku order by iku_id"))]
+
+
+def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url, demo_dir, tmp_path) -> None:
+    drop = tmp_path / "drop"
+    shutil.copytree(demo_dir, drop)
+
+    first = _run(database_url, drop)
+    assert first.success
+    materialized = {e.asset_key for e in first.get_asset_materialization_events()}
+    assert {AssetKey(["raw", "siasn_pns"]), AssetKey(["marts", "fct_iku"]),
+            AssetKey(["publish", "marts"])} <= materialized
+    checks = first.get_asset_check_evaluations()
+    gx = {c.check_name for c in checks if c.asset_key == AssetKey(["marts", "fct_iku"])}
+    assert {"fct_iku_bkd_1_3_present", "fct_iku_persen_in_range"} <= gx
+    assert checks and all(c.passed for c in checks)
+    rows = _published(engine)
+    assert any(r[1] == "BKD-1.3" for r in rows)
+
+    # idempotent: the same sources give the same published rows
+    second = _run(database_url, drop)
+    assert second.success
+    assert _published(engine) == rows
+
+    # a new snapshot with an unknown code fails a dbt test: nothing is published
+    source = next(drop.glob("siasn_pns_*.csv"))
+    with source.open(encoding="utf-8", newline="") as fh:
+        table = list(csv.reader(fh, delimiter="|"))
+    col = table[0].index("JENIS PEGAWAI ID")
+    table[1][col] = "9"
+    newer = drop / "siasn_pns_2026-01-31.csv"
+    with newer.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter="|").writerows(table)
+
+    third = _run(database_url, drop)
+    assert not third.success
+    failed = [c for c in third.get_asset_check_evaluations() if not c.passed]
+    assert any("jenis_pegawai" in c.check_name for c in failed)
+    assert AssetKey(["publish", "marts"]) not in {
+        e.asset_key for e in third.get_asset_materialization_events()
+    }
+    assert _published(engine) == rows

@@ -1,0 +1,61 @@
+"""The embedded warehouse: started, used by a second client, restarted on the same port, stopped."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from orchestration.warehouse import EmbeddedWarehouse, make_engine
+
+
+def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("IKU_EMBEDDED_PORT", "55432")
+    warehouse = EmbeddedWarehouse(tmp_path / "home")
+    try:
+        url = warehouse.start()
+        assert url.startswith("postgresql://postgres@127.0.0.1:")
+        port = warehouse.port()
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("create table t (x int); insert into t values (42)"))
+        engine.dispose()
+
+        # a second process (as psql or a BI tool would) reads the same data over TCP
+        code = (
+            "import sqlalchemy as sa, sys;"
+            "e = sa.create_engine(sys.argv[1].replace('postgresql://', 'postgresql+psycopg2://'));"
+            "print(e.connect().execute(sa.text('select x from t')).scalar())"
+        )
+        out = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "42"
+
+        assert warehouse.stop() is True
+        assert warehouse.is_running() is False
+        assert warehouse.stop() is False
+
+        # restart: same port, data kept
+        assert EmbeddedWarehouse(tmp_path / "home").start() == url
+        assert warehouse.port() == port
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select x from t")).scalar() == 42
+        engine.dispose()
+    finally:
+        warehouse.stop()
+
+
+def test_cli_warehouse_commands(tmp_path: Path) -> None:
+    env = {"IKU_HOME": str(tmp_path / "home"), "IKU_EMBEDDED_PORT": "55532", "PATH": "/usr/bin:/bin"}
+    iku = [sys.executable, "-m", "orchestration.cli", "warehouse"]
+    try:
+        started = subprocess.run([*iku, "start"], env=env, capture_output=True, text=True, check=True)
+        url = started.stdout.strip()
+        assert url.endswith("/iku")
+        printed = subprocess.run([*iku, "url"], env=env, capture_output=True, text=True, check=True)
+        assert printed.stdout.strip() == url
+        status = subprocess.run([*iku, "status"], env=env, capture_output=True, text=True)
+        assert status.returncode == 0 and status.stdout.startswith("running")
+    finally:
+        stopped = subprocess.run([*iku, "stop"], env=env, capture_output=True, text=True)
+    assert stopped.stdout.strip() == "stopped"
