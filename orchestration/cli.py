@@ -1,11 +1,11 @@
 """`iku`: the command line of Gudang IKU.
 
-    iku refresh                      the nightly refresh (extract, load, dbt build, checks, publish)
-    iku show --year 2025             the published IKU of a year (table, csv or json)
-    iku demo                         write demo sources (deterministic by seed)
-    iku warehouse start|stop|url|status
-    iku ui                           the Dagster UI on this code location
-    iku env                          shell exports for running dbt or psql by hand
+iku refresh                      the nightly refresh (extract, load, dbt build, checks, publish)
+iku show --year 2025             the published IKU of a year (table, csv or json)
+iku demo                         write demo sources (deterministic by seed)
+iku warehouse start|stop|url|status
+iku ui                           the Dagster UI on this code location
+iku env                          shell exports for running dbt or psql by hand
 """
 
 from __future__ import annotations
@@ -135,15 +135,36 @@ def _print_latest(url: str) -> None:
         print("No IKU values published yet.")
         return
     print(f"\nIKU, whole agency, {rows[0]['period_year']}:")
-    _print_table(rows, ["indicator_code", "indicator_name", "numerator", "denominator", "value",
-                        "unit_of_measure", "null_reason"])
+    _print_table(
+        rows,
+        [
+            "indicator_code",
+            "indicator_name",
+            "numerator",
+            "denominator",
+            "value",
+            "unit_of_measure",
+            "null_reason",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- show
 
 SHOW_COLUMNS = [
-    "indicator_code", "indicator_name", "period_type", "period_year", "reference_date", "scope",
-    "opd_id", "opd_nama", "numerator", "denominator", "value", "unit_of_measure", "null_reason",
+    "indicator_code",
+    "indicator_name",
+    "period_type",
+    "period_year",
+    "reference_date",
+    "scope",
+    "opd_id",
+    "opd_nama",
+    "numerator",
+    "denominator",
+    "value",
+    "unit_of_measure",
+    "null_reason",
     "source_batch_ids",
 ]
 
@@ -203,8 +224,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         for r in rows:
             writer.writerow({k: _plain(v) for k, v in r.items()})
     else:
-        _print_table(rows, ["indicator_code", "scope", "opd_nama", "numerator", "denominator",
-                            "value", "unit_of_measure", "null_reason"])
+        _print_table(
+            rows,
+            [
+                "indicator_code",
+                "scope",
+                "opd_nama",
+                "numerator",
+                "denominator",
+                "value",
+                "unit_of_measure",
+                "null_reason",
+            ],
+        )
     return EXIT_OK
 
 
@@ -230,7 +262,10 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         if args.action in {"url", "status", "start"}:
             print(url if args.action == "url" else f"external warehouse: {_safe_url(url)}")
             return EXIT_OK
-        print("IKU_WAREHOUSE_URL is set: the external warehouse is not managed by iku.", file=sys.stderr)
+        print(
+            "IKU_WAREHOUSE_URL is set: the external warehouse is not managed by iku.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     wh = embedded()
     if args.action == "start":
@@ -249,8 +284,11 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
 def cmd_env(args: argparse.Namespace) -> int:
     _prepare_environment()
     url = ensure_warehouse()
-    for key, value in {**dbt_env(url), "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
-                       "DBT_PROFILES_DIR": str(settings.DBT_PROFILES_DIR)}.items():
+    for key, value in {
+        **dbt_env(url),
+        "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
+        "DBT_PROFILES_DIR": str(settings.DBT_PROFILES_DIR),
+    }.items():
         print(f"export {key}={value!r}" if value else f"export {key}=")
     print(f"# psql {_safe_url(url)}")
     return EXIT_OK
@@ -262,13 +300,23 @@ def cmd_ui(args: argparse.Namespace) -> int:
     url = ensure_warehouse()
     print(f"Warehouse: {_safe_url(url)}; Dagster UI on http://127.0.0.1:{args.port}")
     dagster = Path(sys.executable).parent / "dagster"
-    command = [str(dagster) if dagster.exists() else "dagster", "dev",
-               "-w", str(settings.REPO_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
+    command = [
+        str(dagster) if dagster.exists() else "dagster",
+        "dev",
+        "-w",
+        str(settings.REPO_ROOT / "workspace.yaml"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(args.port),
+    ]
     return subprocess.call(command, cwd=settings.REPO_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="iku", description="Gudang IKU: the IKU warehouse of BKD dan SDA Halmahera Utara.")
+    parser = argparse.ArgumentParser(
+        prog="iku", description="Gudang IKU: the IKU warehouse of BKD dan SDA Halmahera Utara."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("refresh", help="run the nightly refresh now")

@@ -28,7 +28,6 @@ nightly_schedule = ScheduleDefinition(
 )
 
 
-
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
     """The code location; tests pass their own resources, everyone else the environment's."""
     return Definitions(

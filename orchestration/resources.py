@@ -1,6 +1,5 @@
 """Dagster resources, chosen by environment (not by `if` inside asset bodies)."""
 
-
 import os
 from pathlib import Path
 

@@ -140,9 +140,16 @@ def _run_as() -> str | None:
         pwd.getpwnam(EMBEDDED_SYSTEM_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-             EMBEDDED_SYSTEM_USER],
-            check=True, capture_output=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                EMBEDDED_SYSTEM_USER,
+            ],
+            check=True,
+            capture_output=True,
         )
     return EMBEDDED_SYSTEM_USER
 
@@ -180,9 +187,7 @@ def _pg(args: list[str], user: str | None, timeout: float = 60) -> subprocess.Co
     if user:
         entry = pwd.getpwnam(user)
         identity = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
-    return subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, check=False, **identity
-    )
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False, **identity)
 
 
 @dataclass(frozen=True)
@@ -223,8 +228,14 @@ class EmbeddedWarehouse:
             _grant_access(self.pgdata, user)
         result = _pg(
             [
-                _pg_bin("initdb"), "-D", str(self.pgdata), "-U", "postgres",
-                "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                _pg_bin("initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             ],
             user,
             timeout=300,
@@ -266,8 +277,17 @@ class EmbeddedWarehouse:
                     os.chown(self.logfile, entry.pw_uid, entry.pw_gid)
                 result = _pg(
                     [
-                        _pg_bin("pg_ctl"), "start", "-w", "-t", "120", "-D", str(self.pgdata),
-                        "-l", str(self.logfile), "-o", f"-p {port}",
+                        _pg_bin("pg_ctl"),
+                        "start",
+                        "-w",
+                        "-t",
+                        "120",
+                        "-D",
+                        str(self.pgdata),
+                        "-l",
+                        str(self.logfile),
+                        "-o",
+                        f"-p {port}",
                     ],
                     user,
                     timeout=180,

@@ -67,7 +67,9 @@ def conform(
     for line, cells in source.rows:
         if len(cells) != mapping.width:
             yield Rejection(
-                line, "(row)", None,
+                line,
+                "(row)",
+                None,
                 f"expected {mapping.width} fields, found {len(cells)} (a stray delimiter or quote?)",
             )
             continue
@@ -95,7 +97,9 @@ def conform(
             if key in seen:
                 names = ", ".join(mapping.columns[i].header for i in key_index)
                 yield Rejection(
-                    line, names, "|".join(str(k) for k in key),
+                    line,
+                    names,
+                    "|".join(str(k) for k in key),
                     f"duplicate key: the same {names} is at line {seen[key]}",
                 )
                 continue

@@ -28,6 +28,7 @@ def unclaimed_files(folder: Path) -> list[Path]:
         return []
     contracts = load_contracts().values()
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.is_file() and not p.name.startswith(".") and not any(c.matches(p) for c in contracts)
     )

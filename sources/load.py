@@ -198,14 +198,18 @@ def _open_batch(engine: sa.Engine, contract: Contract, path: Path, sha: str, run
                 "values (:s, :t, :f, :h, :b, :d, :r) returning batch_id"
             ),
             {
-                "s": contract.name, "t": f"{RAW_SCHEMA}.{contract.raw_table}", "f": path.name,
-                "h": sha, "b": path.stat().st_size, "d": as_of_date(path), "r": run_id,
+                "s": contract.name,
+                "t": f"{RAW_SCHEMA}.{contract.raw_table}",
+                "f": path.name,
+                "h": sha,
+                "b": path.stat().st_size,
+                "d": as_of_date(path),
+                "r": run_id,
             },
         ).scalar_one()
 
 
-def _close_batch(engine: sa.Engine, batch_id: int, outcome: str, counter: _Counter,
-                 message: str) -> None:
+def _close_batch(engine: sa.Engine, batch_id: int, outcome: str, counter: _Counter, message: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -217,15 +221,20 @@ def _close_batch(engine: sa.Engine, batch_id: int, outcome: str, counter: _Count
         )
 
 
-def load_snapshot(engine: sa.Engine, contract: Contract, path: Path,
-                  run_id: str | None = None) -> BatchResult:
+def load_snapshot(
+    engine: sa.Engine, contract: Contract, path: Path, run_id: str | None = None
+) -> BatchResult:
     """Load one file of a snapshot source, replacing the table's previous content atomically."""
     ensure_audit(engine)
     sha = sha256_of(path)
     with engine.connect() as conn:
         if _last_loaded_checksum(conn, contract) == sha:
-            return BatchResult(contract.name, path.name, "unchanged",
-                               message="same checksum as the last loaded file; nothing to do")
+            return BatchResult(
+                contract.name,
+                path.name,
+                "unchanged",
+                message="same checksum as the last loaded file; nothing to do",
+            )
     expected = {normalize_header(c.header) for c in contract.columns}
     batch_id = _open_batch(engine, contract, path, sha, run_id)
     counter = _Counter()
@@ -236,8 +245,13 @@ def load_snapshot(engine: sa.Engine, contract: Contract, path: Path,
         if mapping.unknown_headers:
             notes.append("columns not in the contract, not loaded: " + ", ".join(mapping.unknown_headers))
         as_of = as_of_date(path) or datetime.now(WIT).date()
-        columns = ["_batch_id", "_source_file", "_as_of_date", "_source_line",
-                   *(c.name for c in mapping.columns)]
+        columns = [
+            "_batch_id",
+            "_source_file",
+            "_as_of_date",
+            "_source_line",
+            *(c.name for c in mapping.columns),
+        ]
         with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejections:
             chunks = _csv_chunks(
                 conform(contract, source, mapping),
@@ -286,5 +300,13 @@ def load_snapshot(engine: sa.Engine, contract: Contract, path: Path,
     except Exception as exc:
         _close_batch(engine, batch_id, "failed", counter, f"{path.name}: {exc}")
         raise SourceFileError(path, f"load failed: {exc}") from exc
-    return BatchResult(contract.name, path.name, "loaded", batch_id, counter.read,
-                       counter.accepted, counter.rejected, notes)
+    return BatchResult(
+        contract.name,
+        path.name,
+        "loaded",
+        batch_id,
+        counter.read,
+        counter.accepted,
+        counter.rejected,
+        notes,
+    )

@@ -82,8 +82,11 @@ def dbt_env_for(monkeypatch: pytest.MonkeyPatch):
     def apply(url: str) -> None:
         p = parse_url(url)
         for key, value in {
-            "IKU_PG_HOST": p.host, "IKU_PG_PORT": str(p.port), "IKU_PG_USER": p.user,
-            "IKU_PG_PASSWORD": p.password, "IKU_PG_DBNAME": p.dbname,
+            "IKU_PG_HOST": p.host,
+            "IKU_PG_PORT": str(p.port),
+            "IKU_PG_USER": p.user,
+            "IKU_PG_PASSWORD": p.password,
+            "IKU_PG_DBNAME": p.dbname,
         }.items():
             monkeypatch.setenv(key, value)
 

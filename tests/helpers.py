@@ -16,9 +16,19 @@ ACTIVE_KEDUDUKAN = {"01", "03", "15", "71", "73", "101"}
 def run_dbt(args: list[str], target_path: Path) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
-        [str(dbt), *args, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT),
-         "--target-path", str(target_path)],
-        capture_output=True, text=True, env={**os.environ, "DBT_LOG_PATH": str(target_path)},
+        [
+            str(dbt),
+            *args,
+            "--project-dir",
+            str(REPO_ROOT),
+            "--profiles-dir",
+            str(REPO_ROOT),
+            "--target-path",
+            str(target_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DBT_LOG_PATH": str(target_path)},
     )
 
 

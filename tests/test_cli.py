@@ -32,8 +32,9 @@ def cli_env(tmp_path: Path, database_url: str):
 
 
 def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_path) -> None:
-    proc = subprocess.Popen(_iku("refresh"), env=cli_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        _iku("refresh"), env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     url, seen_while_running, lines = None, 0, []
     for line in proc.stdout:
         lines.append(line)
@@ -54,19 +55,34 @@ def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_pa
     assert "BKD-1.3" in output and "Published" in output
     assert url and seen_while_running >= 1
 
-    year = [ln for ln in output.splitlines() if ln.startswith("IKU, whole agency, ")][0][-5:-1]
-    shown = subprocess.run(_iku("show", "--year", year, "--format", "json"), env=cli_env,
-                           capture_output=True, text=True, check=True)
+    year = next(ln for ln in output.splitlines() if ln.startswith("IKU, whole agency, "))[-5:-1]
+    shown = subprocess.run(
+        _iku("show", "--year", year, "--format", "json"),
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     first = json.loads(shown.stdout)
     assert {r["indicator_code"] for r in first} == {"BKD-1.3"}
     assert sum(r["scope"] == "agency" for r in first) == 1
 
     again = subprocess.run(_iku("refresh"), env=cli_env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout[-4000:]
-    shown = subprocess.run(_iku("show", "--year", year, "--format", "json"), env=cli_env,
-                           capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        _iku("show", "--year", year, "--format", "json"),
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(shown.stdout) == first
 
-    csv_out = subprocess.run(_iku("show", "--year", year, "--format", "csv"), env=cli_env,
-                             capture_output=True, text=True, check=True)
+    csv_out = subprocess.run(
+        _iku("show", "--year", year, "--format", "csv"),
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert csv_out.stdout.splitlines()[0].startswith("indicator_code,indicator_name")

@@ -43,8 +43,11 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     first = _run(database_url, drop)
     assert first.success
     materialized = {e.asset_key for e in first.get_asset_materialization_events()}
-    assert {AssetKey(["raw", "siasn_pns"]), AssetKey(["marts", "fct_iku"]),
-            AssetKey(["publish", "marts"])} <= materialized
+    assert {
+        AssetKey(["raw", "siasn_pns"]),
+        AssetKey(["marts", "fct_iku"]),
+        AssetKey(["publish", "marts"]),
+    } <= materialized
     checks = first.get_asset_check_evaluations()
     gx = {c.check_name for c in checks if c.asset_key == AssetKey(["marts", "fct_iku"])}
     assert {"fct_iku_bkd_1_3_present", "fct_iku_persen_in_range"} <= gx

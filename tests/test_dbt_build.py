@@ -23,16 +23,18 @@ def test_dbt_build_computes_bkd_1_3(engine, database_url, demo_dir: Path, dbt_en
 
     with engine.connect() as conn:
         agency = conn.execute(
-            sa.text("select period_year, numerator, denominator, value, opd_id "
-                    "from marts_build.fct_iku where indicator_code = 'BKD-1.3' and scope = 'agency'")
+            sa.text(
+                "select period_year, numerator, denominator, value, opd_id "
+                "from marts_build.fct_iku where indicator_code = 'BKD-1.3' and scope = 'agency'"
+            )
         ).one()
         opd_sum = conn.execute(
-            sa.text("select sum(numerator), sum(denominator) from marts_build.fct_iku "
-                    "where indicator_code = 'BKD-1.3' and scope = 'opd'")
+            sa.text(
+                "select sum(numerator), sum(denominator) from marts_build.fct_iku "
+                "where indicator_code = 'BKD-1.3' and scope = 'opd'"
+            )
         ).one()
-        comment = conn.execute(
-            sa.text("select obj_description('marts_build.fct_iku'::regclass)")
-        ).scalar()
+        comment = conn.execute(sa.text("select obj_description('marts_build.fct_iku'::regclass)")).scalar()
 
     numerator, denominator = bkd_1_3_by_hand(siasn)
     assert agency.period_year == 2025 and agency.opd_id is None
@@ -53,7 +55,9 @@ def test_pendidikan_cutoff_is_a_var(engine, database_url, demo_dir: Path, dbt_en
     assert result.returncode == 0, result.stdout[-3000:]
     with engine.connect() as conn:
         row = conn.execute(
-            sa.text("select numerator, denominator from marts_build.fct_iku "
-                    "where indicator_code = 'BKD-1.3' and scope = 'agency'")
+            sa.text(
+                "select numerator, denominator from marts_build.fct_iku "
+                "where indicator_code = 'BKD-1.3' and scope = 'agency'"
+            )
         ).one()
     assert tuple(row) == bkd_1_3_by_hand(siasn, min_tingkat=35)

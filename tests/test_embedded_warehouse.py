@@ -46,7 +46,11 @@ def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_cli_warehouse_commands(tmp_path: Path) -> None:
-    env = {"IKU_HOME": str(tmp_path / "home"), "IKU_EMBEDDED_PORT": "55532", "PATH": "/usr/bin:/bin"}
+    env = {
+        "IKU_HOME": str(tmp_path / "home"),
+        "IKU_EMBEDDED_PORT": "55532",
+        "PATH": "/usr/bin:/bin",
+    }
     iku = [sys.executable, "-m", "orchestration.cli", "warehouse"]
     try:
         started = subprocess.run([*iku, "start"], env=env, capture_output=True, text=True, check=True)

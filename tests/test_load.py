@@ -42,8 +42,10 @@ def test_personal_columns_are_never_loaded(engine, demo_dir: Path) -> None:
     with engine.connect() as conn:
         columns = set(
             conn.execute(
-                sa.text("select column_name from information_schema.columns "
-                        "where table_schema = 'raw' and table_name = 'siasn_pns'")
+                sa.text(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'raw' and table_name = 'siasn_pns'"
+                )
             ).scalars()
         )
     assert {"nip_baru", "tanggal_lahir", "satuan_kerja_kerja_id"} <= columns
@@ -70,7 +72,8 @@ def test_bad_rows_go_to_quarantine(engine, demo_dir: Path, tmp_path: Path) -> No
             sa.text("select rows_read, rows_loaded, rows_quarantined from audit.load_batches")
         ).one()
     assert [(q.file_name, q.line_number, q.field) for q in quarantined] == [
-        (path.name, 3, "NIP BARU"), (path.name, 7, "NIP BARU")
+        (path.name, 3, "NIP BARU"),
+        (path.name, 7, "NIP BARU"),
     ]
     assert "18 digits" in quarantined[0].reason and "duplicate" in quarantined[1].reason
     assert tuple(batch) == (6, 4, 2)
@@ -80,7 +83,7 @@ def test_a_file_that_cannot_be_parsed_keeps_the_previous_data(engine, demo_dir: 
     good = load_snapshot(engine, CONTRACT, _demo_file(demo_dir))
     broken = tmp_path / "siasn_pns_2026-01-31.csv"
     broken.write_text("PNS ID|NAMA\nx|y\n", encoding="utf-8")
-    with pytest.raises(SourceFileError, match="siasn_pns_2026-01-31.csv"):
+    with pytest.raises(SourceFileError, match=r"siasn_pns_2026-01-31\.csv"):
         load_snapshot(engine, CONTRACT, broken)
     assert _count(engine, "select count(*) from raw.siasn_pns") == good.rows_loaded
     with engine.connect() as conn:

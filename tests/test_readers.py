@@ -10,8 +10,16 @@ from sources.readers import SourceFileError, read_file
 
 CONTRACT = load_contracts()["siasn_pns"]
 EXPECTED = {normalize_header(c.header) for c in CONTRACT.columns}
-HEADER = ["PNS ID", "NIP BARU", "NAMA", "TANGGAL LAHIR", "JENIS PEGAWAI ID", "KEDUDUKAN HUKUM ID",
-          "SATUAN KERJA KERJA ID", "TINGKAT PENDIDIKAN ID"]
+HEADER = [
+    "PNS ID",
+    "NIP BARU",
+    "NAMA",
+    "TANGGAL LAHIR",
+    "JENIS PEGAWAI ID",
+    "KEDUDUKAN HUKUM ID",
+    "SATUAN KERJA KERJA ID",
+    "TINGKAT PENDIDIKAN ID",
+]
 ROW = ["a-1", "196608011988031001", "Budi Ganteng", "01-08-1966", "1", "01", "82030001", "40"]
 
 
@@ -58,7 +66,7 @@ def test_missing_required_column_fails_the_file(tmp_path: Path) -> None:
 def test_unparseable_file_names_file_and_cause(tmp_path: Path) -> None:
     path = tmp_path / "siasn_pns_garbage.csv"
     path.write_text("this is not\nan export at all\n")
-    with pytest.raises(SourceFileError, match="siasn_pns_garbage.csv: no header row"):
+    with pytest.raises(SourceFileError, match=r"siasn_pns_garbage\.csv: no header row"):
         read_file(path, EXPECTED)
 
 
@@ -76,7 +84,10 @@ def test_bad_rows_are_rejected_with_line_field_and_reason(tmp_path: Path) -> Non
     out = list(conform(CONTRACT, source, map_header(CONTRACT, source)))
     rejected = [r for r in out if isinstance(r, Rejection)]
     assert [(r.line, r.field) for r in rejected] == [
-        (3, "NIP BARU"), (4, "SATUAN KERJA KERJA ID"), (5, "TANGGAL LAHIR"), (6, "NIP BARU"),
+        (3, "NIP BARU"),
+        (4, "SATUAN KERJA KERJA ID"),
+        (5, "TANGGAL LAHIR"),
+        (6, "NIP BARU"),
     ]
     assert "duplicate key" in rejected[3].reason and "line 2" in rejected[3].reason
     # a birth date is personal: its value is withheld from the quarantine

@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and checks, keyed by layer."""
 
-
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,8 +46,6 @@ class IkuDbtTranslator(DagsterDbtTranslator):
     project=DBT_PROJECT,
     dagster_dbt_translator=IkuDbtTranslator(),
 )
-def iku_dbt_assets(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
+def iku_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     warehouse.export_dbt_env()
     yield from dbt.cli(["build"], context=context).stream()

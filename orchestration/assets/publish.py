@@ -6,7 +6,6 @@ after it, never a mix. When a blocking check fails, Dagster does not run this as
 `marts` keeps the last good IKU values.
 """
 
-
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -81,7 +80,9 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
         deps=list(mart_keys),
         kinds={"postgres"},
         owners=["team:bidang-inka"],
-        description="Swap the checked candidate marts into schema marts (skipped when a blocking check fails).",
+        description=(
+            "Swap the checked candidate marts into schema marts (skipped when a blocking check fails)."
+        ),
     )
     def publish(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         tables = publish_marts(warehouse.engine(), [k.path[-1] for k in mart_keys], context.run_id)

@@ -1,6 +1,5 @@
 """Raw assets: one per source contract, each loading its delivered file into schema `raw`."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,

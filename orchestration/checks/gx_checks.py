@@ -1,11 +1,10 @@
 """Dagster asset checks built from the GX suites, beside the assets they check."""
 
-
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetKey,
     MetadataValue,
     asset_check,
@@ -37,8 +36,11 @@ def build_gx_check(spec: CheckSpec) -> AssetChecksDefinition:
                 "expectations": MetadataValue.int(len(outcome.expectations)),
                 "failed": MetadataValue.json(
                     [
-                        {"expectation": f.type, "observed": str(f.observed),
-                         "unexpected_count": f.unexpected_count}
+                        {
+                            "expectation": f.type,
+                            "observed": str(f.observed),
+                            "unexpected_count": f.unexpected_count,
+                        }
                         for f in outcome.failed
                     ]
                 ),

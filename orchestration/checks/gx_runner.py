@@ -73,8 +73,7 @@ def load_suites() -> tuple[CheckSpec, ...]:
                     description=" ".join(check.get("description", "").split()),
                     query=check.get("query", data["query"]).strip(),
                     expectations=tuple(
-                        ExpectationSpec(e["type"], dict(e.get("kwargs", {})))
-                        for e in check["expectations"]
+                        ExpectationSpec(e["type"], dict(e.get("kwargs", {}))) for e in check["expectations"]
                     ),
                 )
             )
@@ -113,8 +112,7 @@ def run_check(spec: CheckSpec, sqlalchemy_url: str) -> CheckOutcome:
     suite = gx.ExpectationSuite(
         name=spec.name,
         expectations=[
-            ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj()
-            for e in spec.expectations
+            ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj() for e in spec.expectations
         ],
     )
     validation = batch.validate(suite, result_format="SUMMARY")

@@ -15,7 +15,13 @@ import yaml
 
 CONTRACTS_DIR = Path(__file__).parent
 COLUMN_TYPES = {"text", "nip", "date", "integer", "decimal"}
-SQL_TYPES = {"text": "text", "nip": "text", "date": "date", "integer": "integer", "decimal": "numeric"}
+SQL_TYPES = {
+    "text": "text",
+    "nip": "text",
+    "date": "date",
+    "integer": "integer",
+    "decimal": "numeric",
+}
 
 
 def normalize_header(header: str) -> str:

@@ -55,47 +55,154 @@ OPD_WEIGHT = {"DISDIK": 42.0, "DINKES": 9.0, "RSUD": 7.0}
 
 # BKN tingkat pendidikan id -> weight (PNS); PPPK guru are mostly S-1.
 EDUCATION_WEIGHTS = {
-    "05": 0.4, "10": 1.2, "15": 14.0, "17": 2.0, "20": 0.8, "25": 1.0, "30": 12.0,
-    "35": 4.0, "40": 55.0, "45": 9.0, "50": 0.6,
+    "05": 0.4,
+    "10": 1.2,
+    "15": 14.0,
+    "17": 2.0,
+    "20": 0.8,
+    "25": 1.0,
+    "30": 12.0,
+    "35": 4.0,
+    "40": 55.0,
+    "45": 9.0,
+    "50": 0.6,
 }
 EDUCATION_NAMES = {
-    "05": "SD", "10": "SLTP", "12": "SLTP Kejuruan", "15": "SLTA", "17": "SLTA Kejuruan",
-    "18": "SLTA Keguruan", "20": "Diploma I", "25": "Diploma II", "30": "Diploma III/Sarjana Muda",
-    "35": "Diploma IV", "40": "S-1/Sarjana", "45": "S-2", "50": "S-3/Doktor",
+    "05": "SD",
+    "10": "SLTP",
+    "12": "SLTP Kejuruan",
+    "15": "SLTA",
+    "17": "SLTA Kejuruan",
+    "18": "SLTA Keguruan",
+    "20": "Diploma I",
+    "25": "Diploma II",
+    "30": "Diploma III/Sarjana Muda",
+    "35": "Diploma IV",
+    "40": "S-1/Sarjana",
+    "45": "S-2",
+    "50": "S-3/Doktor",
 }
 GOLONGAN_PNS = {
-    "11": "I/a", "12": "I/b", "13": "I/c", "14": "I/d", "21": "II/a", "22": "II/b", "23": "II/c",
-    "24": "II/d", "31": "III/a", "32": "III/b", "33": "III/c", "34": "III/d", "41": "IV/a",
-    "42": "IV/b", "43": "IV/c", "44": "IV/d", "45": "IV/e",
+    "11": "I/a",
+    "12": "I/b",
+    "13": "I/c",
+    "14": "I/d",
+    "21": "II/a",
+    "22": "II/b",
+    "23": "II/c",
+    "24": "II/d",
+    "31": "III/a",
+    "32": "III/b",
+    "33": "III/c",
+    "34": "III/d",
+    "41": "IV/a",
+    "42": "IV/b",
+    "43": "IV/c",
+    "44": "IV/d",
+    "45": "IV/e",
 }
 # PPPK golongan I..XVII; numeric ids collide with PNS ids on purpose (21 = V for a PPPK).
 GOLONGAN_PPPK = {
-    "11": "I", "12": "II", "13": "III", "14": "IV", "21": "V", "22": "VI", "23": "VII",
-    "24": "VIII", "31": "IX", "32": "X", "33": "XI", "34": "XII", "41": "XIII", "42": "XIV",
-    "43": "XV", "44": "XVI", "45": "XVII",
+    "11": "I",
+    "12": "II",
+    "13": "III",
+    "14": "IV",
+    "21": "V",
+    "22": "VI",
+    "23": "VII",
+    "24": "VIII",
+    "31": "IX",
+    "32": "X",
+    "33": "XI",
+    "34": "XII",
+    "41": "XIII",
+    "42": "XIV",
+    "43": "XV",
+    "44": "XVI",
+    "45": "XVII",
 }
-ESELON_NAMES = {"21": "II.a", "22": "II.b", "31": "III.a", "32": "III.b", "41": "IV.a", "42": "IV.b"}
+ESELON_NAMES = {
+    "21": "II.a",
+    "22": "II.b",
+    "31": "III.a",
+    "32": "III.b",
+    "41": "IV.a",
+    "42": "IV.b",
+}
 JENIS_JABATAN = {"1": "Struktural", "2": "Fungsional Tertentu", "4": "Pelaksana"}
 KEDUDUKAN_HUKUM = {
-    "01": "Aktif", "02": "CLTN", "03": "Tugas Belajar", "04": "Pemberhentian Sementara",
-    "71": "PPPK Aktif", "101": "PPPK Paruh Waktu",
+    "01": "Aktif",
+    "02": "CLTN",
+    "03": "Tugas Belajar",
+    "04": "Pemberhentian Sementara",
+    "71": "PPPK Aktif",
+    "101": "PPPK Paruh Waktu",
 }
 JENIS_PEGAWAI = {"1": "PNS Daerah", "2": "PPPK"}
 
 FUNGSIONAL_GURU = ["Guru Ahli Pertama", "Guru Ahli Muda", "Guru Ahli Madya", "Guru Ahli Utama"]
-FUNGSIONAL_NAKES = ["Perawat Ahli Pertama", "Perawat Terampil", "Bidan Terampil",
-                    "Bidan Ahli Pertama", "Dokter Ahli Pertama", "Dokter Ahli Muda",
-                    "Apoteker Ahli Pertama", "Nutrisionis Terampil", "Sanitarian Terampil"]
-FUNGSIONAL_OTHER = ["Analis Kebijakan Ahli Muda", "Analis Kepegawaian Ahli Pertama",
-                    "Auditor Ahli Pertama", "Pranata Komputer Ahli Pertama",
-                    "Perencana Ahli Muda", "Arsiparis Terampil", "Pustakawan Terampil",
-                    "Penyuluh Pertanian Ahli Pertama", "Pengelola Pengadaan Barang/Jasa Ahli Pertama",
-                    "Penata Kelola Sistem dan Teknologi Informasi Ahli Pertama"]
-PELAKSANA = ["Pengadministrasi Perkantoran", "Pengolah Data dan Informasi", "Penata Layanan Operasional",
-             "Operator Layanan Operasional", "Pengelola Keuangan", "Pengelola Umum Operasional"]
+FUNGSIONAL_NAKES = [
+    "Perawat Ahli Pertama",
+    "Perawat Terampil",
+    "Bidan Terampil",
+    "Bidan Ahli Pertama",
+    "Dokter Ahli Pertama",
+    "Dokter Ahli Muda",
+    "Apoteker Ahli Pertama",
+    "Nutrisionis Terampil",
+    "Sanitarian Terampil",
+]
+FUNGSIONAL_OTHER = [
+    "Analis Kebijakan Ahli Muda",
+    "Analis Kepegawaian Ahli Pertama",
+    "Auditor Ahli Pertama",
+    "Pranata Komputer Ahli Pertama",
+    "Perencana Ahli Muda",
+    "Arsiparis Terampil",
+    "Pustakawan Terampil",
+    "Penyuluh Pertanian Ahli Pertama",
+    "Pengelola Pengadaan Barang/Jasa Ahli Pertama",
+    "Penata Kelola Sistem dan Teknologi Informasi Ahli Pertama",
+]
+PELAKSANA = [
+    "Pengadministrasi Perkantoran",
+    "Pengolah Data dan Informasi",
+    "Penata Layanan Operasional",
+    "Operator Layanan Operasional",
+    "Pengelola Keuangan",
+    "Pengelola Umum Operasional",
+]
 
-_SYLLABLES = ["ra", "di", "an", "sa", "ri", "ti", "wa", "ni", "yu", "ko", "ma", "nu", "fa", "li",
-              "ha", "si", "de", "lo", "ba", "to", "me", "ku", "ne", "go", "ja", "pu", "ru", "se"]
+_SYLLABLES = [
+    "ra",
+    "di",
+    "an",
+    "sa",
+    "ri",
+    "ti",
+    "wa",
+    "ni",
+    "yu",
+    "ko",
+    "ma",
+    "nu",
+    "fa",
+    "li",
+    "ha",
+    "si",
+    "de",
+    "lo",
+    "ba",
+    "to",
+    "me",
+    "ku",
+    "ne",
+    "go",
+    "ja",
+    "pu",
+    "ru",
+    "se",
+]
 
 
 @dataclass
@@ -157,8 +264,10 @@ def build_opds(rng: random.Random) -> list[Opd]:
     for i, (code, name) in enumerate(OPDS, start=1):
         opd = Opd(id=f"8203{i:04d}", code=code, name=name)
         n_units = 6 if code not in OPD_WEIGHT else 10
-        opd.units = [(_uuid(rng), f"{'Bidang' if j else 'Sekretariat'} {j or ''} {code}".replace("  ", " "))
-                     for j in range(n_units)]
+        opd.units = [
+            (_uuid(rng), f"{'Bidang' if j else 'Sekretariat'} {j or ''} {code}".replace("  ", " "))
+            for j in range(n_units)
+        ]
         opds.append(opd)
     return opds
 
@@ -168,10 +277,38 @@ def _nip(birth: date, tmt: date, gender: str, seq: int) -> str:
 
 
 def _golongan_for(rng: random.Random, edu: str, years: int) -> str:
-    start = {"05": 11, "10": 12, "15": 21, "17": 21, "20": 21, "25": 22, "30": 23,
-             "35": 31, "40": 31, "45": 32, "50": 33}[edu]
-    ladder = ["11", "12", "13", "14", "21", "22", "23", "24", "31", "32", "33", "34",
-              "41", "42", "43", "44", "45"]
+    start = {
+        "05": 11,
+        "10": 12,
+        "15": 21,
+        "17": 21,
+        "20": 21,
+        "25": 22,
+        "30": 23,
+        "35": 31,
+        "40": 31,
+        "45": 32,
+        "50": 33,
+    }[edu]
+    ladder = [
+        "11",
+        "12",
+        "13",
+        "14",
+        "21",
+        "22",
+        "23",
+        "24",
+        "31",
+        "32",
+        "33",
+        "34",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+    ]
     pos = ladder.index(str(start)) + years // 4
     cap = ladder.index("34") if edu in {"05", "10", "15", "17"} else len(ladder) - 3
     return ladder[min(pos, cap)]
@@ -198,8 +335,7 @@ def build_employees(rng: random.Random, opds: list[Opd], as_of: date, scale: flo
     return employees
 
 
-def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date,
-              seq: dict[str, int]) -> Employee:
+def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date, seq: dict[str, int]) -> Employee:
     gender = "1" if rng.random() < 0.46 else "2"
     teaching = opd.code == "DISDIK" and eselon is None and rng.random() < 0.88
     health = opd.code in {"DINKES", "RSUD"} and eselon is None and rng.random() < 0.75
@@ -237,7 +373,10 @@ def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date,
     if kind == "PPPK":
         golongan = {"30": "23", "35": "31", "40": "31", "45": "32"}.get(edu, "21")
     if eselon:
-        jenis_jabatan, jabatan = "1", f"Kepala {'Dinas' if eselon.startswith('2') else 'Bidang'} {opd.code}"
+        jenis_jabatan, jabatan = (
+            "1",
+            f"Kepala {'Dinas' if eselon.startswith('2') else 'Bidang'} {opd.code}",
+        )
     elif teaching:
         jenis_jabatan, jabatan = "2", rng.choice(FUNGSIONAL_GURU[:3])
     elif health:

@@ -17,7 +17,7 @@ evidence as (
     select
         'BKD-1.3' as indicator_code,
         'year' as period_type,
-        cast(extract(year from snapshot_date) as integer) as period_year,
+        extract(year from snapshot_date)::integer as period_year,
         snapshot_date as reference_date,
         opd_id,
         nip,
