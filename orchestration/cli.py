@@ -56,7 +56,7 @@ def _ensure_sources() -> Path:
 
     folder = settings.demo_sources_dir()
     if not folder.exists() or not any(folder.iterdir()):
-        summary = generate(folder)
+        summary = generate(folder, scale=float(os.environ.get("IKU_DEMO_SCALE", "1.0")))
         print(
             f"No sources configured (IKU_SOURCES_DIR is unset): generated demo sources in {folder} "
             f"({summary.employees} ASN in {summary.opds} perangkat daerah, as of {summary.as_of})."

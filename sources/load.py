@@ -179,13 +179,17 @@ def _csv_chunks(
         yield buf.getvalue().encode()
 
 
-def _last_loaded_checksum(conn: sa.Connection, contract: Contract) -> str | None:
+def _last_loaded_checksum(conn: sa.Connection, contract: Contract, path: Path) -> str | None:
+    """The checksum of what the raw table holds now: the source's last load (snapshot) or
+    this file's last load (per_file)."""
+    per_file = contract.mode == "per_file"
     return conn.execute(
         sa.text(
             f"select file_sha256 from {AUDIT_SCHEMA}.load_batches "
-            "where source = :s and outcome = 'loaded' order by batch_id desc limit 1"
+            "where source = :s and outcome = 'loaded' and (not :per_file or file_name = :f) "
+            "order by batch_id desc limit 1"
         ),
-        {"s": contract.name},
+        {"s": contract.name, "per_file": per_file, "f": path.name},
     ).scalar()
 
 
@@ -221,14 +225,16 @@ def _close_batch(engine: sa.Engine, batch_id: int, outcome: str, counter: _Count
         )
 
 
-def load_snapshot(
-    engine: sa.Engine, contract: Contract, path: Path, run_id: str | None = None
-) -> BatchResult:
-    """Load one file of a snapshot source, replacing the table's previous content atomically."""
+def load_file(engine: sa.Engine, contract: Contract, path: Path, run_id: str | None = None) -> BatchResult:
+    """Load one delivered file in one transaction.
+
+    `snapshot` sources: the file replaces the whole table. `per_file` sources (monthly
+    attendance, say): the file replaces the rows an earlier version of the same file loaded.
+    """
     ensure_audit(engine)
     sha = sha256_of(path)
     with engine.connect() as conn:
-        if _last_loaded_checksum(conn, contract) == sha:
+        if _last_loaded_checksum(conn, contract, path) == sha:
             return BatchResult(
                 contract.name,
                 path.name,
@@ -264,7 +270,13 @@ def load_snapshot(
             try:
                 cur = raw.cursor()
                 cur.execute(raw_table_ddl(contract))
-                cur.execute(f"truncate {RAW_SCHEMA}.{contract.raw_table}")
+                if contract.mode == "per_file":
+                    cur.execute(
+                        f"delete from {RAW_SCHEMA}.{contract.raw_table} where _source_file = %s",
+                        (path.name,),
+                    )
+                else:
+                    cur.execute(f"truncate {RAW_SCHEMA}.{contract.raw_table}")
                 cur.copy_expert(
                     f"copy {RAW_SCHEMA}.{contract.raw_table} ({', '.join(columns)}) "
                     "from stdin with (format csv)",

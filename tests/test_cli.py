@@ -24,6 +24,7 @@ def _iku(*args: str) -> list[str]:
 def cli_env(tmp_path: Path, database_url: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IKU_", "DAGSTER_"))}
     env["IKU_HOME"] = str(tmp_path / "iku_home")
+    env["IKU_DEMO_SCALE"] = "0.1"  # the README command uses the full 5,500 ASN; tests a tenth
     if os.environ.get("IKU_WAREHOUSE_URL"):
         env["IKU_WAREHOUSE_URL"] = database_url
     yield env

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from sources.contracts import load_contracts
-from sources.load import load_snapshot
+from sources.load import load_file
 from tests.helpers import bkd_1_3_by_hand, run_dbt
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
 def test_dbt_build_computes_bkd_1_3(engine, database_url, demo_dir: Path, dbt_env_for, tmp_path) -> None:
     siasn = next(demo_dir.glob("siasn_pns_*.csv"))
-    load_snapshot(engine, load_contracts()["siasn_pns"], siasn)
+    load_file(engine, load_contracts()["siasn_pns"], siasn)
     dbt_env_for(database_url)
 
     result = run_dbt(["build"], tmp_path / "target")
@@ -46,7 +46,7 @@ def test_dbt_build_computes_bkd_1_3(engine, database_url, demo_dir: Path, dbt_en
 
 def test_pendidikan_cutoff_is_a_var(engine, database_url, demo_dir: Path, dbt_env_for, tmp_path) -> None:
     siasn = next(demo_dir.glob("siasn_pns_*.csv"))
-    load_snapshot(engine, load_contracts()["siasn_pns"], siasn)
+    load_file(engine, load_contracts()["siasn_pns"], siasn)
     dbt_env_for(database_url)
     result = run_dbt(
         ["build", "--vars", "{pendidikan_tinggi_min_tingkat: 35}"],

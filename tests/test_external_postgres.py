@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from orchestration.warehouse import drop_database, ensure_database, make_engine
 from sources.contracts import load_contracts
-from sources.load import load_snapshot
+from sources.load import load_file
 from tests.helpers import bkd_1_3_by_hand, run_dbt
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
@@ -40,7 +40,7 @@ def test_load_and_dbt_build_on_external_server(external_url, demo_dir, dbt_env_f
     assert version >= 140000
     engine = make_engine(url)
     siasn = next(demo_dir.glob("siasn_pns_*.csv"))
-    result = load_snapshot(engine, load_contracts()["siasn_pns"], siasn)
+    result = load_file(engine, load_contracts()["siasn_pns"], siasn)
     assert result.rows_read == result.rows_loaded + result.rows_quarantined
 
     dbt_env_for(url)

@@ -13,7 +13,7 @@ from dagster import (
 from orchestration.resources import SourceDropResource, WarehouseResource
 from sources.contracts import Contract, load_contracts
 from sources.drop_folder import files_for
-from sources.load import RAW_SCHEMA, ensure_audit, load_snapshot, raw_table_ddl
+from sources.load import RAW_SCHEMA, ensure_audit, load_file, raw_table_ddl
 from sources.readers import SourceFileError
 
 
@@ -33,7 +33,7 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
         owners=[_team(contract.steward)],
         description=contract.description,
         metadata={
-            "files": contract.files,
+            "file_pattern": contract.files,
             "mode": contract.mode,
             "steward": contract.steward,
             "penanggung_jawab": contract.penanggung_jawab,
@@ -54,29 +54,34 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
                 f"no file matching {contract.files} in the drop folder; previous raw data kept"
             )
             return MaterializeResult(metadata={"outcome": "no file delivered; previous data kept"})
-        path = files[-1]
-        if len(files) > 1:
-            context.log.info(f"{len(files) - 1} older file(s) superseded by {path.name}")
-        try:
-            result = load_snapshot(engine, contract, path, run_id=context.run_id)
-        except SourceFileError as exc:
-            raise Failure(
-                description=f"{contract.name}: {exc} (previous raw data kept)",
-                metadata={"file": path.name, "cause": exc.cause},
-            ) from exc
-        context.log.info(
-            f"{path.name}: {result.outcome}; read {result.rows_read}, loaded {result.rows_loaded}, "
-            f"quarantined {result.rows_quarantined}"
-        )
+        if contract.mode == "snapshot":
+            if len(files) > 1:
+                context.log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
+            files = files[-1:]
+        results = []
+        for path in files:
+            try:
+                result = load_file(engine, contract, path, run_id=context.run_id)
+            except SourceFileError as exc:
+                raise Failure(
+                    description=f"{contract.name}: {exc} (previous raw data kept)",
+                    metadata={"file": path.name, "cause": exc.cause},
+                ) from exc
+            context.log.info(
+                f"{path.name}: {result.outcome}; read {result.rows_read}, loaded {result.rows_loaded}, "
+                f"quarantined {result.rows_quarantined}"
+                + (f"; {'; '.join(result.notes)}" if result.notes else "")
+            )
+            results.append(result)
         return MaterializeResult(
             metadata={
-                "file": path.name,
-                "outcome": result.outcome,
-                "batch_id": MetadataValue.int(result.batch_id or 0),
-                "rows_read": MetadataValue.int(result.rows_read),
-                "rows_loaded": MetadataValue.int(result.rows_loaded),
-                "rows_quarantined": MetadataValue.int(result.rows_quarantined),
-                "notes": "; ".join(result.notes) or "-",
+                "files": ", ".join(r.file_name for r in results),
+                "outcome": ", ".join(sorted({r.outcome for r in results})),
+                "batch_ids": ", ".join(str(r.batch_id) for r in results if r.batch_id) or "-",
+                "rows_read": MetadataValue.int(sum(r.rows_read for r in results)),
+                "rows_loaded": MetadataValue.int(sum(r.rows_loaded for r in results)),
+                "rows_quarantined": MetadataValue.int(sum(r.rows_quarantined for r in results)),
+                "notes": "; ".join(n for r in results for n in r.notes) or "-",
             }
         )
 

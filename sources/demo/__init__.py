@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from sources.demo.attendance import write_attendance, write_calendar
+from sources.demo.histories import write_histories
 from sources.demo.population import build_employees, build_opds
 from sources.demo.siasn import write_siasn_pns
+from sources.demo.workbooks import write_external_scores, write_peta_jabatan, write_targets
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,12 @@ def generate(out_dir: Path, seed: int = 2021, scale: float = 1.0, as_of: date | 
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     opds = build_opds(rng)
-    employees = build_employees(rng, opds, as_of, scale)
+    employees, positions = build_employees(rng, opds, as_of, scale)
     files = [write_siasn_pns(out_dir, employees, as_of)]
+    files += write_histories(out_dir, employees, as_of, random.Random(seed + 1))
+    files.append(write_calendar(out_dir, range(as_of.year - 2, as_of.year + 1), as_of))
+    files += write_attendance(out_dir, employees, as_of, random.Random(seed + 2))
+    files.append(write_peta_jabatan(out_dir, positions, as_of))
+    files.append(write_targets(out_dir, as_of))
+    files.append(write_external_scores(out_dir, as_of))
     return DemoSummary(out_dir, as_of, len(employees), len(opds), files)

@@ -213,6 +213,14 @@ class Opd:
     units: list[tuple[str, str]] = field(default_factory=list)  # (unor id, unor name)
 
 
+@dataclass(frozen=True)
+class Position:
+    id: str
+    opd: Opd
+    eselon_id: str
+    name: str
+
+
 @dataclass
 class Employee:
     nip: str
@@ -237,6 +245,7 @@ class Employee:
     tingkat_pendidikan_id: str
     tahun_lulus: int
     kedudukan_hukum_id: str
+    position_id: str | None = None  # the structural position (peta jabatan) held
 
     @property
     def is_pppk(self) -> bool:
@@ -314,25 +323,35 @@ def _golongan_for(rng: random.Random, edu: str, years: int) -> str:
     return ladder[min(pos, cap)]
 
 
-def build_employees(rng: random.Random, opds: list[Opd], as_of: date, scale: float) -> list[Employee]:
-    """About 5,500 ASN at scale 1: PNS and CPNS, and PPPK (many guru since 2021)."""
+def build_employees(
+    rng: random.Random, opds: list[Opd], as_of: date, scale: float
+) -> tuple[list[Employee], list[Position]]:
+    """About 5,500 ASN at scale 1: PNS and CPNS, and PPPK (many guru since 2021), and the
+    structural positions of the peta jabatan (about 92 % filled)."""
     total = max(60, round(5500 * scale))
     weights = [OPD_WEIGHT.get(o.code, 1.1) for o in opds]
     employees: list[Employee] = []
     seq: dict[str, int] = {}
     # Structural positions first: one eselon II, four eselon III, ~12 eselon IV per OPD, ~92 % filled.
-    structural: list[tuple[Opd, str]] = []
+    positions: list[Position] = []
     for opd in opds:
-        structural.append((opd, "22" if opd.code.startswith("KEC") else "21"))
-        structural += [(opd, "31" if k == 0 else "32") for k in range(4)]
-        structural += [(opd, "41" if k < 4 else "42") for k in range(rng.randint(10, 14))]
-    filled = [s for s in structural if rng.random() < 0.92]
-    plan: list[tuple[Opd, str | None]] = [(o, e) for o, e in filled]
-    while len(plan) < total:
-        plan.append((rng.choices(opds, weights=weights)[0], None))
-    for opd, eselon in plan[:total]:
-        employees.append(_employee(rng, opd, eselon, as_of, seq))
-    return employees
+        eselons = ["22" if opd.code.startswith("KEC") else "21"]
+        eselons += ["31" if k == 0 else "32" for k in range(4)]
+        eselons += ["41" if k < 4 else "42" for k in range(rng.randint(10, 14))]
+        for k, eselon in enumerate(eselons):
+            title = {"2": "Kepala", "3": "Kepala Bidang" if k > 1 else "Sekretaris", "4": "Kepala Sub Bagian"}
+            positions.append(
+                Position(f"{opd.id}-S{k:02d}", opd, eselon, f"{title[eselon[0]]} {k} {opd.code}")
+            )
+    for position in positions:
+        if rng.random() < 0.92 and len(employees) < total:
+            employee = _employee(rng, position.opd, position.eselon_id, as_of, seq)
+            employee.position_id = position.id
+            employee.jabatan = position.name
+            employees.append(employee)
+    while len(employees) < total:
+        employees.append(_employee(rng, rng.choices(opds, weights=weights)[0], None, as_of, seq))
+    return employees, positions
 
 
 def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date, seq: dict[str, int]) -> Employee:

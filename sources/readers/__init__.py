@@ -44,4 +44,8 @@ def read_file(path: Path, expected_headers: set[str]) -> SourceFile:
         from sources.readers.delimited import read_delimited
 
         return read_delimited(path, expected_headers)
+    if suffix == ".xlsx":
+        from sources.readers.xlsx import read_xlsx
+
+        return read_xlsx(path, expected_headers)
     raise SourceFileError(path, f"no reader for files ending in {suffix!r}")

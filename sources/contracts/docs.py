@@ -1,0 +1,72 @@
+"""Render docs/sources.md from the contracts, so the documentation cannot drift from them.
+
+python -m sources.contracts.docs > docs/sources.md
+"""
+
+from __future__ import annotations
+
+from sources.contracts import load_contracts
+
+INTRO = """# Source contracts
+
+Generated from `sources/contracts/*.yml` by `python -m sources.contracts.docs > docs/sources.md`
+(a test fails when this page and the contracts disagree).
+
+## How stewards deliver
+
+Files go into the **drop folder** (`IKU_SOURCES_DIR`), in any sub-folder. Each contract names
+the files it claims by a pattern; a date in the file name (`_2025-12-31`, `_2025-12`) is the
+file's as-of date. The next refresh picks up what is there:
+
+- `snapshot` sources: the newest file replaces the whole raw table, atomically;
+- `per_file` sources (attendance, one file per month): each file replaces the rows an earlier
+  version of the same file loaded;
+- a file whose checksum was already loaded is not loaded again.
+
+Delimited files: delimiter detected among `|` `;` `,` and tab; UTF-8, else Windows-1252 /
+Latin-1; title lines above the header are skipped. Workbooks (`.xlsx`): the first sheet, header
+found below any title rows. Dates: `dd-mm-yyyy`, `yyyy-mm-dd` or Excel serial numbers. NIPs are
+text (18 digits); apostrophes, spaces and `.0` added by spreadsheets are removed, and a NIP that
+a spreadsheet turned into `1.96608E+17` is rejected.
+
+## What happens to a bad row
+
+A row that cannot be read (wrong number of fields, an empty mandatory field, a value that is
+not of its type, a duplicate key) is not loaded: it goes to `audit.quarantine` with the file,
+the line, the field, the value (withheld for restricted personal fields) and the reason. Every
+load is a row of `audit.load_batches` where rows read = rows loaded + rows quarantined. A file
+that cannot be read at all (no header, a required column missing) fails its asset with a
+message naming the file and the cause; the previous raw data stays.
+
+## Personal data
+
+Columns marked *personal* (names, NIK, phones, addresses, e-mail, free-text reasons) are never
+loaded. Columns marked *restricted* (birth date) are loaded for the rules that need them (NIP
+check, retirement age) and never reach the marts or quality reports.
+
+## Sources
+"""
+
+
+def render() -> str:
+    out = [INTRO]
+    for c in load_contracts().values():
+        out.append(f"\n### `{c.name}` → `raw.{c.raw_table}`\n")
+        out.append(f"{c.description}\n")
+        out.append(
+            f"- files: `{c.files}` ({c.format}, mode `{c.mode}`)\n"
+            f"- key: {', '.join(f'`{k}`' for k in c.key) or '-'}\n"
+            f"- steward: {c.steward}; penanggung jawab: {c.penanggung_jawab}\n"
+        )
+        out.append("\n| header in the file | raw column | type | required | note |\n|---|---|---|---|---|\n")
+        for col in c.columns:
+            note = "personal: not loaded" if col.personal else ("restricted" if col.restricted else "")
+            out.append(
+                f"| {col.header} | {col.name or '-'} | {'-' if col.personal else col.type} | "
+                f"{'yes' if col.required else ''} | {note} |\n"
+            )
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
