@@ -10,27 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from sources.contracts import load_contracts
-from sources.demo.population import EDUCATION_NAMES, GOLONGAN_PNS, GOLONGAN_PPPK, Employee
+from sources.demo.population import EDUCATION_NAMES, GOLONGAN_LADDER, GOLONGAN_PNS, GOLONGAN_PPPK, Employee
 
-LADDER = [
-    "11",
-    "12",
-    "13",
-    "14",
-    "21",
-    "22",
-    "23",
-    "24",
-    "31",
-    "32",
-    "33",
-    "34",
-    "41",
-    "42",
-    "43",
-    "44",
-    "45",
-]
 PIM_FOR_ESELON = {
     "2": ("PKN_II", "PKN Tingkat II"),
     "3": ("PKA", "Pelatihan Kepemimpinan Administrator"),
@@ -68,7 +49,7 @@ def golongan_rows(employees: list[Employee], as_of: date) -> Iterable[dict[str, 
     """The promotions that led to each employee's golongan, every 4 years back from TMT golongan."""
     for e in employees:
         names = GOLONGAN_PPPK if e.is_pppk else GOLONGAN_PNS
-        pos = LADDER.index(e.golongan_id)
+        pos = GOLONGAN_LADDER.index(e.golongan_id)
         tmt = e.tmt_golongan
         n = 0
         while tmt >= e.tmt_cpns and pos >= 0:
@@ -76,8 +57,8 @@ def golongan_rows(employees: list[Employee], as_of: date) -> Iterable[dict[str, 
             yield {
                 "id": f"G-{e.nip}-{n}",
                 "nipBaru": e.nip,
-                "golonganId": LADDER[pos],
-                "golongan": names[LADDER[pos]],
+                "golonganId": GOLONGAN_LADDER[pos],
+                "golongan": names[GOLONGAN_LADDER[pos]],
                 "jenisKp": "CPNS/PPPK" if first else "Reguler",
                 "noSk": f"823.3/{e.nip[-4:]}/{tmt.year}",
                 "tglSk": _dmy(date(tmt.year, max(1, tmt.month - 1), 15)),

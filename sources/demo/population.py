@@ -101,6 +101,8 @@ GOLONGAN_PNS = {
     "44": "IV/d",
     "45": "IV/e",
 }
+# Golongan ids from lowest to highest (I/a .. IV/e).
+GOLONGAN_LADDER = list(GOLONGAN_PNS)
 # PPPK golongan I..XVII; numeric ids collide with PNS ids on purpose (21 = V for a PPPK).
 GOLONGAN_PPPK = {
     "11": "I",
@@ -299,28 +301,9 @@ def _golongan_for(rng: random.Random, edu: str, years: int) -> str:
         "45": 32,
         "50": 33,
     }[edu]
-    ladder = [
-        "11",
-        "12",
-        "13",
-        "14",
-        "21",
-        "22",
-        "23",
-        "24",
-        "31",
-        "32",
-        "33",
-        "34",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-    ]
-    pos = ladder.index(str(start)) + years // 4
-    cap = ladder.index("34") if edu in {"05", "10", "15", "17"} else len(ladder) - 3
-    return ladder[min(pos, cap)]
+    pos = GOLONGAN_LADDER.index(str(start)) + years // 4
+    cap = GOLONGAN_LADDER.index("34") if edu in {"05", "10", "15", "17"} else len(GOLONGAN_LADDER) - 3
+    return GOLONGAN_LADDER[min(pos, cap)]
 
 
 def build_employees(
