@@ -69,11 +69,28 @@ def _ensure_sources() -> Path:
 # --------------------------------------------------------------------------- refresh
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
+def _start() -> tuple[Path, str]:
+    """What `refresh` and `ui` need first: Dagster's home, the sources and a running warehouse."""
     _prepare_environment()
-    _ensure_sources()
+    folder = _ensure_sources()
     url = ensure_warehouse()
     os.environ.update(dbt_env(url))
+    return folder, url
+
+
+def _report_unclaimed(folder: Path) -> None:
+    from sources.drop_folder import unclaimed_files
+
+    unclaimed = unclaimed_files(folder)
+    if unclaimed:
+        print(f"Files in the drop folder that no source contract claims ({len(unclaimed)}), not loaded:")
+        for path in unclaimed:
+            print(f"  {path.relative_to(folder)}")
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    folder, url = _start()
+    _report_unclaimed(folder)
     print(f"Warehouse: {_safe_url(url)}")
 
     from dagster import AssetKey, DagsterInstance
@@ -243,16 +260,40 @@ def cmd_show(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- other commands
 
 
+def _defect_rates(args: argparse.Namespace) -> dict[str, float] | None:
+    from sources.demo.defects import defect_rates
+
+    if not args.defects and not args.defect:
+        return None
+    overrides = {}
+    for item in args.defect:
+        kind, _, rate = item.partition("=")
+        overrides[kind.strip()] = float(rate) if rate else args.defect_rate
+    return defect_rates(args.defect_rate if args.defects else 0.0, **overrides)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    from collections import Counter
+
     from sources.demo import generate
 
     out = Path(args.out) if args.out else settings.sources_dir()
     as_of = date.fromisoformat(args.as_of) if args.as_of else None
-    summary = generate(out, seed=args.seed, scale=args.scale, as_of=as_of)
+    try:
+        rates = _defect_rates(args)
+    except ValueError as exc:
+        print(f"iku demo: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = generate(out, seed=args.seed, scale=args.scale, as_of=as_of, defects=rates)
     print(
         f"Demo sources in {summary.out_dir}: {summary.employees} ASN, {summary.opds} perangkat "
         f"daerah, as of {summary.as_of}; {len(summary.files)} file(s)."
     )
+    if summary.defects:
+        counts = Counter((d.kind, d.outcome) for d in summary.defects)
+        print(f"Deliberate defects: {len(summary.defects)}, listed in {out / '.defects.json'}")
+        for (kind, outcome), n in sorted(counts.items()):
+            print(f"  {kind:<20} {n:>5}  ({outcome})")
     return EXIT_OK
 
 
@@ -295,9 +336,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _prepare_environment()
-    _ensure_sources()
-    url = ensure_warehouse()
+    _, url = _start()
     print(f"Warehouse: {_safe_url(url)}; Dagster UI on http://127.0.0.1:{args.port}")
     dagster = Path(sys.executable).parent / "dagster"
     command = [
@@ -334,6 +373,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--scale", type=float, default=1.0, help="1.0 is about 5,500 ASN")
     p.add_argument("--as-of", help="snapshot date, YYYY-MM-DD (default: end of last month)")
+    p.add_argument("--defects", action="store_true", help="inject every kind of deliberate defect")
+    p.add_argument(
+        "--defect-rate",
+        type=float,
+        default=0.005,
+        help="share of a file's rows spoiled per defect kind (default 0.005, at least one row)",
+    )
+    p.add_argument(
+        "--defect",
+        action="append",
+        default=[],
+        metavar="KIND[=RATE]",
+        help="inject this kind (at RATE); repeatable. Kinds: invalid_nip, nip_birth_mismatch, "
+        "duplicate_row, unknown_code, missing_mandatory, future_date, two_opds, latin1_file, "
+        "excel_title_row",
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("warehouse", help="manage the embedded warehouse")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 from sources.contracts import Column, Contract, normalize_header
 from sources.readers import SourceFile, SourceFileError
 from sources.values import PARSERS
 
 WITHHELD = "<withheld: personal data>"
+CACHED_TYPES = {"nip", "date"}
 
 
 @dataclass(frozen=True)
@@ -59,9 +62,19 @@ def _shown(column: Column, value: str) -> str:
 
 
 def conform(
-    contract: Contract, source: SourceFile, mapping: Mapping
+    contract: Contract, source: SourceFile, mapping: Mapping, as_of: date | None = None
 ) -> Iterator[tuple[int, list[str | None]] | Rejection]:
-    """Yield (line, values) for good rows and a Rejection for each bad one."""
+    """Yield (line, values) for good rows and a Rejection for each bad one.
+
+    With `as_of` (the delivery's date), dates of `past` columns after it are rejected: a birth
+    date, an SK or an attendance day cannot lie after the export that reports it.
+    """
+    latest = as_of.isoformat() if as_of else None
+    # NIPs and dates repeat (an employee on every attendance day): parse each distinct text once.
+    parsers = [
+        lru_cache(maxsize=1 << 16)(PARSERS[c.type]) if c.type in CACHED_TYPES else PARSERS[c.type]
+        for c in mapping.columns
+    ]
     key_index = [i for i, c in enumerate(mapping.columns) if c.name in contract.key]
     seen: dict[tuple, int] = {}
     for line, cells in source.rows:
@@ -75,7 +88,7 @@ def conform(
             continue
         values: list[str | None] = []
         rejection = None
-        for column, pos in zip(mapping.columns, mapping.positions, strict=True):
+        for column, pos, parse in zip(mapping.columns, mapping.positions, parsers, strict=True):
             raw = cells[pos] if pos is not None else ""
             if not raw.strip():
                 if column.required:
@@ -84,11 +97,18 @@ def conform(
                 values.append(None)
                 continue
             try:
-                values.append(PARSERS[column.type](raw))
+                value = parse(raw)
             except ValueError as exc:
                 reason = str(exc) if not column.restricted else f"invalid {column.type}"
                 rejection = Rejection(line, column.header, _shown(column, raw), reason)
                 break
+            if latest and column.past and value > latest:
+                reason = f"date {value} is after the delivery's as-of date {latest}"
+                if column.restricted:
+                    reason = f"date is after the delivery's as-of date {latest}"
+                rejection = Rejection(line, column.header, _shown(column, raw), reason)
+                break
+            values.append(value)
         if rejection:
             yield rejection
             continue

@@ -260,7 +260,7 @@ def load_file(engine: sa.Engine, contract: Contract, path: Path, run_id: str | N
         ]
         with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejections:
             chunks = _csv_chunks(
-                conform(contract, source, mapping),
+                conform(contract, source, mapping, as_of),
                 prefix=[str(batch_id), path.name, as_of.isoformat()],
                 rejection_prefix=[str(batch_id), contract.name, path.name],
                 counter=counter,

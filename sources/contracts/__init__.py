@@ -37,6 +37,7 @@ class Column:
     required: bool = False
     personal: bool = False  # never loaded (names, NIK, phone, address, ...)
     restricted: bool = False  # loaded for computation, kept out of marts and reports
+    past: bool = False  # a date that cannot lie after the file's as-of date (birth, SK, attendance)
 
     @property
     def loaded(self) -> bool:
@@ -80,6 +81,8 @@ def _parse(path: Path) -> Contract:
             raise ValueError(f"{path.name}: column {col.header!r} is loaded but has no name")
         if col.type not in COLUMN_TYPES:
             raise ValueError(f"{path.name}: column {col.header!r} has unknown type {col.type!r}")
+        if col.past and col.type != "date":
+            raise ValueError(f"{path.name}: column {col.header!r} is 'past' but not a date")
         if col.personal and col.required:
             raise ValueError(f"{path.name}: personal column {col.header!r} cannot be required")
         columns.append(col)

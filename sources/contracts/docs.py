@@ -32,7 +32,8 @@ a spreadsheet turned into `1.96608E+17` is rejected.
 ## What happens to a bad row
 
 A row that cannot be read (wrong number of fields, an empty mandatory field, a value that is
-not of its type, a duplicate key) is not loaded: it goes to `audit.quarantine` with the file,
+not of its type, a date marked *past* that lies after the delivery's as-of date, a duplicate
+key) is not loaded: it goes to `audit.quarantine` with the file,
 the line, the field, the value (withheld for restricted personal fields) and the reason. Every
 load is a row of `audit.load_batches` where rows read = rows loaded + rows quarantined. A file
 that cannot be read at all (no header, a required column missing) fails its asset with a
@@ -60,7 +61,9 @@ def render() -> str:
         )
         out.append("\n| header in the file | raw column | type | required | note |\n|---|---|---|---|---|\n")
         for col in c.columns:
-            note = "personal: not loaded" if col.personal else ("restricted" if col.restricted else "")
+            notes = ["restricted"] if col.restricted else []
+            notes += ["past (not after the as-of date)"] if col.past else []
+            note = "personal: not loaded" if col.personal else ", ".join(notes)
             out.append(
                 f"| {col.header} | {col.name or '-'} | {'-' if col.personal else col.type} | "
                 f"{'yes' if col.required else ''} | {note} |\n"

@@ -1,7 +1,8 @@
 """The demo source generator: every source of a synthetic kabupaten, in its real format.
 
-`generate(out_dir, seed, scale, as_of)` writes the files a BKD would drop for Gudang IKU.
-The same arguments always give the same bytes.
+`generate(out_dir, seed, scale, as_of, defects)` writes the files a BKD would drop for Gudang
+IKU. The same arguments always give the same bytes. With `defects` (rates per kind, see
+`sources.demo.defects`), the files carry deliberate defects listed in `.defects.json`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sources.demo.attendance import write_attendance, write_calendar
+from sources.demo.defects import Defect, inject_defects
 from sources.demo.histories import write_histories
 from sources.demo.population import build_employees, build_opds
 from sources.demo.siasn import write_siasn_pns
@@ -25,6 +27,7 @@ class DemoSummary:
     employees: int
     opds: int
     files: list[Path]
+    defects: list[Defect]
 
 
 def default_as_of(today: date | None = None) -> date:
@@ -33,7 +36,13 @@ def default_as_of(today: date | None = None) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
-def generate(out_dir: Path, seed: int = 2021, scale: float = 1.0, as_of: date | None = None) -> DemoSummary:
+def generate(
+    out_dir: Path,
+    seed: int = 2021,
+    scale: float = 1.0,
+    as_of: date | None = None,
+    defects: dict[str, float] | None = None,
+) -> DemoSummary:
     as_of = as_of or default_as_of()
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -46,4 +55,5 @@ def generate(out_dir: Path, seed: int = 2021, scale: float = 1.0, as_of: date | 
     files.append(write_peta_jabatan(out_dir, positions, as_of))
     files.append(write_targets(out_dir, as_of))
     files.append(write_external_scores(out_dir, as_of))
-    return DemoSummary(out_dir, as_of, len(employees), len(opds), files)
+    injected = inject_defects(out_dir, files, as_of, defects, seed) if defects else []
+    return DemoSummary(out_dir, as_of, len(employees), len(opds), files, injected)
