@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from orchestration.warehouse import EmbeddedWarehouse, make_engine
+from sources.contracts import load_contracts
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
@@ -30,6 +31,22 @@ def cli_env(tmp_path: Path, database_url: str):
     yield env
     if "IKU_WAREHOUSE_URL" not in env:
         EmbeddedWarehouse(Path(env["IKU_HOME"])).stop()
+
+
+def _assert_every_source_loaded_and_reconciled(url: str) -> None:
+    """`iku demo` then `iku refresh` loads every source; the audit reconciles for every batch."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        batches = conn.execute(
+            sa.text(
+                "select source, outcome, rows_read, rows_loaded, rows_quarantined from audit.load_batches"
+            )
+        ).all()
+    engine.dispose()
+    loaded = {b.source for b in batches if b.outcome == "loaded"}
+    assert set(load_contracts()) <= loaded, set(load_contracts()) - loaded
+    assert all(b.rows_read == b.rows_loaded + b.rows_quarantined for b in batches if b.outcome == "loaded")
+    assert sum(b.rows_quarantined for b in batches) == 0, "clean demo data quarantines nothing"
 
 
 def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_path) -> None:
@@ -55,6 +72,7 @@ def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_pa
     assert "generated demo sources" in output
     assert "BKD-1.3" in output and "Published" in output
     assert url and seen_while_running >= 1
+    _assert_every_source_loaded_and_reconciled(url)
 
     year = next(ln for ln in output.splitlines() if ln.startswith("IKU, whole agency, "))[-5:-1]
     shown = subprocess.run(

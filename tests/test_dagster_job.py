@@ -55,10 +55,15 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     rows = _published(engine)
     assert any(r[1] == "BKD-1.3" for r in rows)
 
-    # idempotent: the same sources give the same published rows
+    # idempotent: the same sources give the same published rows; a file no contract claims is
+    # reported by a WARN check (the run still publishes)
+    (drop / "rekap_absen_manual.xlsx").write_bytes(b"not a contract file")
     second = _run(database_url, drop)
     assert second.success
     assert _published(engine) == rows
+    unclaimed = next(c for c in second.get_asset_check_evaluations() if c.check_name == "no_unclaimed_files")
+    assert not unclaimed.passed and unclaimed.severity.value == "WARN"
+    assert "rekap_absen_manual.xlsx" in unclaimed.metadata["unclaimed_files"].value
 
     # a new snapshot with an unknown code fails a dbt test: nothing is published
     source = next(drop.glob("siasn_pns_*.csv"))

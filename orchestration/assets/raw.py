@@ -1,18 +1,24 @@
 """Raw assets: one per source contract, each loading its delivered file into schema `raw`."""
 
+from collections.abc import Iterator
+
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     Failure,
     MaterializeResult,
     MetadataValue,
+    Output,
     asset,
 )
 
 from orchestration.resources import SourceDropResource, WarehouseResource
 from sources.contracts import Contract, load_contracts
-from sources.drop_folder import files_for
+from sources.drop_folder import files_for, unclaimed_files
 from sources.load import RAW_SCHEMA, ensure_audit, load_file, raw_table_ddl
 from sources.readers import SourceFileError
 
@@ -88,4 +94,49 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
     return _load
 
 
-raw_assets = [build_raw_asset(c) for c in load_contracts().values()]
+DROP_FOLDER_KEY = AssetKey(["raw", "drop_folder"])
+
+
+@asset(
+    key=DROP_FOLDER_KEY,
+    group_name="raw",
+    kinds={"python"},
+    owners=["team:bidang-inka"],
+    description="What the stewards delivered: the files each contract claims, and any file no "
+    "contract claims (reported, never ignored).",
+    check_specs=[
+        AssetCheckSpec(
+            "no_unclaimed_files",
+            asset=DROP_FOLDER_KEY,
+            description="Every file in the drop folder belongs to a source contract.",
+        )
+    ],
+)
+def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource) -> Iterator:
+    folder = source_drop.folder()
+    claimed = {c.name: [p.name for p in files_for(c, folder)] for c in load_contracts().values()}
+    unclaimed = [str(p.relative_to(folder)) for p in unclaimed_files(folder)]
+    for name in unclaimed:
+        context.log.warning(f"{name}: not in any source contract, not loaded (see docs/sources.md)")
+    missing = sorted(name for name, files in claimed.items() if not files)
+    if missing:
+        context.log.info(f"no delivery for: {', '.join(missing)}")
+    yield Output(
+        None,
+        metadata={
+            "folder": str(folder),
+            "files_claimed": MetadataValue.int(sum(len(f) for f in claimed.values())),
+            "unclaimed_files": ", ".join(unclaimed) or "-",
+            "sources_without_delivery": ", ".join(missing) or "-",
+        },
+    )
+    yield AssetCheckResult(
+        check_name="no_unclaimed_files",
+        passed=not unclaimed,
+        severity=AssetCheckSeverity.WARN,
+        description=f"{len(unclaimed)} file(s) not in any contract" if unclaimed else "all files claimed",
+        metadata={"unclaimed_files": ", ".join(unclaimed) or "-"},
+    )
+
+
+raw_assets = [build_raw_asset(c) for c in load_contracts().values()] + [drop_folder]
