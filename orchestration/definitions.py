@@ -7,8 +7,9 @@ from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asse
 from orchestration.assets.dbt import iku_dbt_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.gx_checks import gx_checks
-from orchestration.resources import build_resources
+from orchestration.resources import SimpegResource, build_resources
 
 MART_KEYS = sorted(k for k in iku_dbt_assets.keys if k.path[0] == "marts")
 publish_asset = build_publish_asset(MART_KEYS)
@@ -31,11 +32,12 @@ nightly_schedule = ScheduleDefinition(
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
     """The code location; tests pass their own resources, everyone else the environment's."""
     return Definitions(
-        assets=[*raw_assets, iku_dbt_assets, publish_asset],
+        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset],
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
-        resources=resources if resources is not None else build_resources(),
+        # callers that predate SIMPEG get the drop folder's demo database, if any
+        resources={"simpeg": SimpegResource(), **(resources if resources is not None else build_resources())},
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sources.contracts import Contract, load_contracts
 from sources.load import as_of_date
+from sources.simpeg import DEMO_DB_NAME
 
 
 def files_for(contract: Contract, folder: Path) -> list[Path]:
@@ -23,12 +24,18 @@ def _mtime_date(path: Path):
 
 
 def unclaimed_files(folder: Path) -> list[Path]:
-    """Files in the drop folder that no contract claims: reported, never ignored silently."""
+    """Files in the drop folder that no contract claims: reported, never ignored silently.
+
+    The demo SIMPEG database (simpeg.sqlite) is claimed by the SIMPEG extraction, not a contract.
+    """
     if not folder.exists():
         return []
     contracts = load_contracts().values()
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and not any(c.matches(p) for c in contracts)
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name != DEMO_DB_NAME
+        and not any(c.matches(p) for c in contracts)
     )

@@ -7,13 +7,21 @@ steward can act on.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _SERIAL = re.compile(r"^\d{4,6}(?:\.0+)?$")
 _INT = re.compile(r"^[+-]?\d+(?:\.0+)?$")
+# A time of day as machines and spreadsheets write it: 07:21, 07:21:33, 07.21.33 (Indonesian
+# Windows locale), optionally with fractions of a second (dropped).
+_TIME = r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?"
+_YMD_TIME = re.compile(rf"^(\d{{4}})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?:[ T]+{_TIME})?$")
+_DMY_TIME = re.compile(rf"^(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}})(?:[ T]+{_TIME})?$")
+_SERIAL_TIME = re.compile(r"^\d{5}(?:\.\d+)?$")
+_TWELVE_HOUR = re.compile(r"\s*[AaPp]\.?[Mm]\.?$")
+_TIMESTAMP_FORMATS = "yyyy-mm-dd hh:mm[:ss], dd-mm-yyyy hh:mm[:ss], dd/mm/yyyy hh:mm or an Excel serial"
 
 # Dates outside this window are typing errors, not personnel events.
 MIN_DATE = date(1900, 1, 1)
@@ -43,6 +51,40 @@ def _make_date(y: int, m: int, d: int, original: str) -> date:
         return date(y, m, d)
     except ValueError as exc:
         raise ValueError(f"impossible date {original!r}: {exc}") from None
+
+
+def parse_timestamp(value: str) -> str:
+    """A date and a time of day, as written (machine local time) → `yyyy-mm-dd hh:mm:ss`.
+
+    yyyy-mm-dd hh:mm[:ss], dd-mm-yyyy hh:mm[:ss] (separators - / .), or an Excel serial
+    number whose fraction is the time of day. A 12-hour clock (AM/PM) is refused: exports that
+    write one usually also write the month first, so the date could be silently wrong.
+    """
+    v = value.strip()
+    if _TWELVE_HOUR.search(v):
+        raise ValueError(
+            f"12-hour clock (AM/PM) is not accepted, the day/month order is ambiguous: {value!r}; "
+            "export with a 24-hour clock"
+        )
+    if _SERIAL_TIME.match(v):
+        days, _, fraction = v.partition(".")
+        seconds = round(float(f"0.{fraction or 0}") * 86400)
+        parsed = datetime(1899, 12, 30) + timedelta(days=int(days), seconds=seconds)
+    elif (m := _YMD_TIME.match(v)) or (m := _DMY_TIME.match(v)):
+        first, second, third, hour, minute, sec = m.groups()
+        if hour is None:
+            raise ValueError(f"no time of day in {value!r} (expected {_TIMESTAMP_FORMATS})")
+        y, mth, d = (first, second, third) if len(first) == 4 else (third, second, first)
+        day = _make_date(int(y), int(mth), int(d), value)
+        h, mi, s = int(hour), int(minute), int(sec or 0)
+        if h > 23 or mi > 59 or s > 59:
+            raise ValueError(f"impossible time of day {hour}:{minute}{':' + sec if sec else ''} in {value!r}")
+        parsed = datetime(day.year, day.month, day.day, h, mi, s)
+    else:
+        raise ValueError(f"not a date and time (expected {_TIMESTAMP_FORMATS}): {value!r}")
+    if not MIN_DATE <= parsed.date() <= MAX_DATE:
+        raise ValueError(f"date {parsed.date().isoformat()} is outside {MIN_DATE.year}-{MAX_DATE.year}")
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def clean_nip(value: str) -> str:
@@ -96,6 +138,7 @@ PARSERS = {
     "text": lambda v: v.strip(),
     "nip": clean_nip,
     "date": parse_date,
+    "timestamp": parse_timestamp,
     "integer": parse_integer,
     "decimal": parse_decimal,
 }

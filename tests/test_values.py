@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from sources.values import clean_nip, nip_problems, parse_date, parse_decimal, parse_integer
+from sources.values import clean_nip, nip_problems, parse_date, parse_decimal, parse_integer, parse_timestamp
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,42 @@ def test_numbers() -> None:
     assert parse_decimal("1234.5") == "1234.5"
     with pytest.raises(ValueError):
         parse_integer("dua")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-12-01 07:21:33", "2025-12-01 07:21:33"),
+        ("2025-12-01 7:21", "2025-12-01 07:21:00"),
+        ("2025-12-01T07:21:33.500000", "2025-12-01 07:21:33"),  # xlsx reader, fractions dropped
+        ("01-12-2025 07:21:33", "2025-12-01 07:21:33"),
+        ("1-12-2025 07:21", "2025-12-01 07:21:00"),
+        ("01/12/2025 07:21", "2025-12-01 07:21:00"),
+        ("01.12.2025 07.21.33", "2025-12-01 07:21:33"),  # Indonesian Windows locale
+        ("45992.30663194", "2025-12-01 07:21:33"),  # Excel serial, the time as fraction
+        ("45992.999999", "2025-12-02 00:00:00"),  # rounded to the nearest second
+        ("45992", "2025-12-01 00:00:00"),
+    ],
+)
+def test_parse_timestamp_accepts_machine_and_excel_formats(raw: str, expected: str) -> None:
+    assert parse_timestamp(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("2025-12-01", "no time of day"),
+        ("01-12-2025", "no time of day"),
+        ("31-02-2025 07:00", "impossible date"),
+        ("2025-12-01 24:00", "impossible time"),
+        ("2025-12-01 07:60:00", "impossible time"),
+        ("12/01/2025 7:21:33 AM", "24-hour clock"),
+        ("01-12-2025 07:21 pm", "24-hour clock"),
+        ("kemarin jam 7", "not a date and time"),
+        ("2025", "not a date and time"),
+        ("99999.5", "outside"),
+    ],
+)
+def test_parse_timestamp_rejects_with_a_reason(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_timestamp(raw)

@@ -14,11 +14,12 @@ from pathlib import Path
 import yaml
 
 CONTRACTS_DIR = Path(__file__).parent
-COLUMN_TYPES = {"text", "nip", "date", "integer", "decimal"}
+COLUMN_TYPES = {"text", "nip", "date", "timestamp", "integer", "decimal"}
 SQL_TYPES = {
     "text": "text",
     "nip": "text",
     "date": "date",
+    "timestamp": "timestamp",  # without time zone: the machine's local time (WIT), as delivered
     "integer": "integer",
     "decimal": "numeric",
 }

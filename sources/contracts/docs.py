@@ -25,7 +25,9 @@ file's as-of date. The next refresh picks up what is there:
 
 Delimited files: delimiter detected among `|` `;` `,` and tab; UTF-8, else Windows-1252 /
 Latin-1; title lines above the header are skipped. Workbooks (`.xlsx`): the first sheet, header
-found below any title rows. Dates: `dd-mm-yyyy`, `yyyy-mm-dd` or Excel serial numbers. NIPs are
+found below any title rows. Dates: `dd-mm-yyyy`, `yyyy-mm-dd` or Excel serial numbers.
+Date-times (attendance machines' punches, local time WIT, 24-hour clock): `yyyy-mm-dd hh:mm[:ss]`,
+`dd-mm-yyyy hh:mm[:ss]`, `dd/mm/yyyy hh:mm` or Excel serials whose fraction is the time. NIPs are
 text (18 digits); apostrophes, spaces and `.0` added by spreadsheets are removed, and a NIP that
 a spreadsheet turned into `1.96608E+17` is rejected.
 
@@ -38,6 +40,24 @@ the line, the field, the value (withheld for restricted personal fields) and the
 load is a row of `audit.load_batches` where rows read = rows loaded + rows quarantined. A file
 that cannot be read at all (no header, a required column missing) fails its asset with a
 message naming the file and the cause; the previous raw data stays.
+
+## Deliberate defects in the demo
+
+`iku demo --defects` spoils the demo files the way real deliveries go wrong, at a rate per
+kind (`--defect-rate`, default 0.005 of a file's rows, at least one row; `--defect KIND=RATE`
+for one kind), and lists every defect with file, line and field in `.defects.json`:
+
+| kind | where | what the warehouse does |
+|---|---|---|
+| invalid_nip | SIASN PNS, riwayat golongan | quarantined (NIP must be 18 digits) |
+| nip_birth_mismatch | SIASN PNS | loaded; the quality checks flag it |
+| duplicate_row | SIASN PNS, riwayat golongan | the copy is quarantined (duplicate key) |
+| unknown_code | SIASN PNS, riwayat hukdis | loaded; dbt relationship tests and the checks flag it |
+| missing_mandatory | SIASN PNS, riwayat jabatan | quarantined (mandatory field is empty) |
+| future_date | SIASN PNS birth date, hukdis SK date | quarantined (a *past* date after the as-of date) |
+| two_opds | riwayat jabatan | loaded; the quality checks flag it |
+| latin1_file | riwayat diklat | read as Latin-1: every row loads, accents intact |
+| excel_title_row | peta jabatan | the header is found below the extra title rows |
 
 ## Personal data
 

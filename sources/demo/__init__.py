@@ -16,7 +16,10 @@ from sources.demo.attendance import write_attendance, write_calendar
 from sources.demo.defects import Defect, inject_defects
 from sources.demo.histories import write_histories
 from sources.demo.population import build_employees, build_opds
+from sources.demo.punches import write_punches
+from sources.demo.registers import write_registers
 from sources.demo.siasn import write_siasn_pns
+from sources.demo.simpeg_db import write_simpeg_db
 from sources.demo.workbooks import write_external_scores, write_peta_jabatan, write_targets
 
 
@@ -55,5 +58,10 @@ def generate(
     files.append(write_peta_jabatan(out_dir, positions, as_of))
     files.append(write_targets(out_dir, as_of))
     files.append(write_external_scores(out_dir, as_of))
+    # registers and punches read the riwayat and attendance files above, to agree with them
+    files += write_registers(out_dir, employees, opds, as_of, random.Random(seed + 3))
+    files += write_punches(out_dir, employees, as_of, random.Random(seed + 4))
     injected = inject_defects(out_dir, files, as_of, defects, seed) if defects else []
+    # the regional SIMPEG database (SQLite in the demo), read by the raw/simpeg_* assets
+    files.append(write_simpeg_db(out_dir, employees, as_of, random.Random(seed + 7)))
     return DemoSummary(out_dir, as_of, len(employees), len(opds), files, injected)

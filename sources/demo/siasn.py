@@ -69,7 +69,7 @@ def siasn_row(e: Employee) -> dict[str, str]:
         "MK BULAN": "0",
         "JENIS JABATAN ID": e.jenis_jabatan_id,
         "JENIS JABATAN NAMA": JENIS_JABATAN[e.jenis_jabatan_id],
-        "JABATAN ID": f"J{zlib.crc32(e.jabatan.encode()) % 10**6:06d}",
+        "JABATAN ID": e.position_id or f"F{zlib.crc32(e.jabatan.encode()) % 10**6:06d}",
         "JABATAN NAMA": e.jabatan,
         "TMT JABATAN": _dmy(e.tmt_jabatan),
         "ESELON ID": e.eselon_id or "99",

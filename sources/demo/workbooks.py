@@ -6,23 +6,15 @@ import csv
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from sources.demo.population import Position
+from sources.demo.sheets import save_sheet, stamp_for
 
 CATALOG = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "iku_catalog.csv"
 
 
-def _save(path: Path, title: str, header: list[str], rows: list[list[object]]) -> Path:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Sheet1")
-    sheet.append([title])  # stewards put a title above the header
-    sheet.append([])
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
+def _save(path: Path, title: str, header: list[str], rows: list[list[object]], as_of: date) -> Path:
+    """Stewards put a title above the header; the same rows always give the same bytes."""
+    return save_sheet(path, [title], header, rows, stamp_for(as_of))
 
 
 def write_peta_jabatan(out_dir: Path, positions: list[Position], as_of: date) -> Path:
@@ -55,6 +47,7 @@ def write_peta_jabatan(out_dir: Path, positions: list[Position], as_of: date) ->
             "KEBUTUHAN",
         ],
         rows,
+        as_of,
     )
 
 
@@ -76,6 +69,7 @@ def write_targets(out_dir: Path, as_of: date) -> Path:
         "TARGET INDIKATOR KINERJA UTAMA BKD DAN SDA",
         ["KODE IKU", "TAHUN", "TARGET", "DOKUMEN"],
         rows,
+        as_of,
     )
 
 
@@ -100,4 +94,5 @@ def write_external_scores(out_dir: Path, as_of: date) -> Path:
         "NILAI HASIL PENILAIAN EKSTERNAL",
         ["KODE IKU", "TAHUN", "NILAI", "KATEGORI", "PENILAI", "BUKTI"],
         rows,
+        as_of,
     )
