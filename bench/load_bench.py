@@ -1,4 +1,5 @@
-"""Benchmark: load every demo source into a fresh database; print rows/s and peak memory.
+"""Benchmark: load every demo source (files and the SIMPEG database) into a fresh database;
+print rows/s and peak memory.
 
     python bench/load_bench.py [--scale 1.0] [--url postgresql://...]
 
@@ -20,6 +21,7 @@ from sources.contracts import load_contracts
 from sources.demo import generate
 from sources.drop_folder import files_for
 from sources.load import load_file
+from sources.simpeg import DEMO_DB_NAME, extract_all, load_simpeg_config, simpeg_engine
 
 
 def main() -> None:
@@ -57,6 +59,14 @@ def main() -> None:
                     f"{contract.name:<24} {len(files):>3} file(s) {rows:>10,} rows {size / 1e6:8.1f} MB "
                     f"{dt:7.2f} s {rows / dt if dt else 0:>10,.0f} rows/s"
                 )
+            t1 = time.perf_counter()
+            simpeg = simpeg_engine(f"sqlite:///{Path(tmp) / DEMO_DB_NAME}")
+            extracted = extract_all(engine, simpeg, list(load_simpeg_config().values()))
+            simpeg.dispose()
+            rows = sum(r.rows_read for r in extracted)
+            total_rows += rows
+            dt = time.perf_counter() - t1
+            print(f"{'simpeg (4 tables)':<24}   1 database {rows:>10,} rows {'':>11} {dt:7.2f} s")
             dt = time.perf_counter() - t0
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(

@@ -161,6 +161,9 @@ def _print_latest(url: str) -> None:
             "denominator",
             "value",
             "unit_of_measure",
+            "target",
+            "capaian",
+            "status",
             "null_reason",
         ],
     )
@@ -171,6 +174,7 @@ def _print_latest(url: str) -> None:
 SHOW_COLUMNS = [
     "indicator_code",
     "indicator_name",
+    "period_id",
     "period_type",
     "period_year",
     "reference_date",
@@ -181,12 +185,16 @@ SHOW_COLUMNS = [
     "denominator",
     "value",
     "unit_of_measure",
+    "value_kategori",
+    "target",
+    "capaian",
+    "status",
     "null_reason",
     "source_batch_ids",
 ]
 
 
-def _fetch_iku(url: str, year: int | None, scope: str) -> list[dict]:
+def _fetch_iku(url: str, year: int | None, scope: str, period: str = "year") -> list[dict]:
     import sqlalchemy as sa
 
     engine = make_engine(url)
@@ -200,9 +208,11 @@ def _fetch_iku(url: str, year: int | None, scope: str) -> list[dict]:
             query = (
                 f"select {', '.join(SHOW_COLUMNS)} from marts.fct_iku where period_year = :y"
                 + ("" if scope == "all" else " and scope = :scope")
-                + " order by indicator_code, period_type, scope, opd_nama nulls first"
+                + ("" if period == "all" else " and period_type = :period")
+                + " order by indicator_code, period_start, period_type desc, scope, opd_nama nulls first"
             )
-            rows = conn.execute(sa.text(query), {"y": year, "scope": scope}).mappings().all()
+            params = {"y": year, "scope": scope, "period": period}
+            rows = conn.execute(sa.text(query), params).mappings().all()
             return [dict(r) for r in rows]
     finally:
         engine.dispose()
@@ -228,7 +238,7 @@ def _print_table(rows: list[dict], columns: list[str]) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     url = ensure_warehouse()
-    rows = _fetch_iku(url, args.year, args.scope)
+    rows = _fetch_iku(url, args.year, args.scope, args.period)
     if not rows:
         print(f"No published IKU values for {args.year}.", file=sys.stderr)
         return EXIT_FAILED
@@ -245,12 +255,16 @@ def cmd_show(args: argparse.Namespace) -> int:
             rows,
             [
                 "indicator_code",
+                "period_id",
                 "scope",
                 "opd_nama",
                 "numerator",
                 "denominator",
                 "value",
                 "unit_of_measure",
+                "target",
+                "capaian",
+                "status",
                 "null_reason",
             ],
         )
@@ -366,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--scope", choices=["agency", "opd", "all"], default="all")
+    p.add_argument("--period", choices=["year", "quarter", "month", "all"], default="year")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("demo", help="write demo sources")

@@ -13,7 +13,9 @@ from orchestration.settings import REPO_ROOT
 ACTIVE_KEDUDUKAN = {"01", "03", "15", "71", "73", "101"}
 
 
-def run_dbt(args: list[str], target_path: Path) -> subprocess.CompletedProcess:
+def run_dbt(
+    args: list[str], target_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
         [
@@ -28,7 +30,7 @@ def run_dbt(args: list[str], target_path: Path) -> subprocess.CompletedProcess:
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "DBT_LOG_PATH": str(target_path)},
+        env={**os.environ, **(env or {}), "DBT_LOG_PATH": str(target_path)},
     )
 
 
@@ -43,3 +45,39 @@ def bkd_1_3_by_hand(siasn_csv: Path, min_tingkat: int = 20) -> tuple[int, int]:
             if int(row["TINGKAT PENDIDIKAN ID"]) >= min_tingkat:
                 numerator += 1
     return numerator, denominator
+
+
+def load_demo(engine, folder: Path) -> list:
+    """Load every demo source into the warehouse, as the raw assets do: each contract's files
+    (the newest only for snapshots) and the SIMPEG tables of the demo SQLite database."""
+    from sources.contracts import load_contracts
+    from sources.drop_folder import files_for
+    from sources.load import load_file
+    from sources.raw_tables import ensure_raw_tables
+    from sources.simpeg import DEMO_DB_NAME, extract_all, load_simpeg_config, simpeg_engine
+
+    ensure_raw_tables(engine)
+    results = []
+    for contract in load_contracts().values():
+        files = files_for(contract, folder)
+        for path in files[-1:] if contract.mode == "snapshot" else files:
+            results.append(load_file(engine, contract, path))
+    simpeg = simpeg_engine(f"sqlite:///{folder / DEMO_DB_NAME}")
+    results += extract_all(engine, simpeg, list(load_simpeg_config().values()))
+    simpeg.dispose()
+    return results
+
+
+def agency_figure(engine, code: str, period_id: str, schema: str = "marts_build"):
+    """The agency-wide row of fct_iku for an indicator and period."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text(
+                "select numerator, denominator, value, target, capaian, status, null_reason "
+                f"from {schema}.fct_iku "
+                "where indicator_code = :c and period_id = :p and scope = 'agency'"
+            ),
+            {"c": code, "p": period_id},
+        ).one()

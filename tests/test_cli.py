@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from orchestration.warehouse import EmbeddedWarehouse, make_engine
 from sources.contracts import load_contracts
+from sources.simpeg import load_simpeg_config
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
@@ -44,7 +45,8 @@ def _assert_every_source_loaded_and_reconciled(url: str) -> None:
         ).all()
     engine.dispose()
     loaded = {b.source for b in batches if b.outcome == "loaded"}
-    assert set(load_contracts()) <= loaded, set(load_contracts()) - loaded
+    expected = set(load_contracts()) | set(load_simpeg_config())  # every file source and SIMPEG table
+    assert expected <= loaded, expected - loaded
     assert all(b.rows_read == b.rows_loaded + b.rows_quarantined for b in batches if b.outcome == "loaded")
     assert sum(b.rows_quarantined for b in batches) == 0, "clean demo data quarantines nothing"
 
@@ -83,8 +85,11 @@ def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_pa
         check=True,
     )
     first = json.loads(shown.stdout)
-    assert {r["indicator_code"] for r in first} == {"BKD-1.3"}
-    assert sum(r["scope"] == "agency" for r in first) == 1
+    assert len({r["indicator_code"] for r in first}) == 51  # every code of the catalog
+    assert all(r["period_type"] == "year" for r in first)
+    agency = [r for r in first if r["scope"] == "agency"]
+    assert len(agency) == 51
+    assert all(r["value"] is not None or r["null_reason"] for r in agency)
 
     again = subprocess.run(_iku("refresh"), env=cli_env, capture_output=True, text=True)
     assert again.returncode == 0, again.stdout[-4000:]

@@ -10,10 +10,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from orchestration.warehouse import drop_database, ensure_database, make_engine
-from sources.contracts import load_contracts
-from sources.load import load_file
-from tests.helpers import bkd_1_3_by_hand, run_dbt
+from orchestration.warehouse import dbt_env, drop_database, ensure_database, make_engine
+from tests.conftest import DEMO_AS_OF
+from tests.helpers import agency_figure, bkd_1_3_by_hand, load_demo, run_dbt
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 ADMIN_URL = os.environ.get("IKU_EXTERNAL_TEST_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -35,23 +34,15 @@ def external_url():
     drop_database(ADMIN_URL, name)
 
 
-def test_load_and_dbt_build_on_external_server(external_url, demo_dir, dbt_env_for, tmp_path) -> None:
+def test_load_and_dbt_build_on_external_server(external_url, demo_dir, tmp_path) -> None:
     url, version = external_url
     assert version >= 140000
     engine = make_engine(url)
-    siasn = next(demo_dir.glob("siasn_pns_*.csv"))
-    result = load_file(engine, load_contracts()["siasn_pns"], siasn)
-    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+    results = load_demo(engine, demo_dir)
+    assert all(r.rows_read == r.rows_loaded + r.rows_quarantined for r in results)
 
-    dbt_env_for(url)
-    build = run_dbt(["build"], tmp_path / "target")
+    build = run_dbt(["build"], tmp_path / "target", env=dbt_env(url))
     assert build.returncode == 0, build.stdout[-3000:]
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.text(
-                "select numerator, denominator from marts_build.fct_iku "
-                "where indicator_code = 'BKD-1.3' and scope = 'agency'"
-            )
-        ).one()
+    row = agency_figure(engine, "BKD-1.3", str(DEMO_AS_OF.year))
     engine.dispose()
-    assert tuple(row) == bkd_1_3_by_hand(siasn)
+    assert (row.numerator, row.denominator) == bkd_1_3_by_hand(next(demo_dir.glob("siasn_pns_*.csv")))

@@ -14,6 +14,7 @@ LAYER_OWNERS = {
     "intermediate": ["team:bidang-inka"],
     "marts": ["team:bidang-inka", "team:sekretariat"],
     "reference": ["team:bidang-inka"],
+    "snapshots": ["team:bidang-inka"],
 }
 
 
@@ -22,12 +23,15 @@ def _layer(props: Mapping[str, Any]) -> str:
         return "reference"
     if props["resource_type"] == "source":
         return "raw"
+    if props["resource_type"] == "snapshot":
+        return "snapshots"
     fqn = props.get("fqn", [])
     return fqn[1] if len(fqn) > 2 else "marts"
 
 
 class IkuDbtTranslator(DagsterDbtTranslator):
-    """Keys are [layer, name]: raw/siasn_pns, staging/stg_siasn__pns, marts/fct_iku."""
+    """Keys are [layer, name]: raw/siasn_pns, staging/stg_siasn__pns, snapshots/snap_siasn__pns,
+    marts/fct_iku."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

@@ -56,11 +56,33 @@ def _catalog() -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+# Renstra targets of the demo kabupaten (about 5,500 ASN): counts are what a BKD plans for a year.
+TARGETS = {
+    "BKD-1.2": 8,
+    "INKA-1": 4,
+    "INKA-2": 12,
+    "INKA-3": 450,
+    "INKA-4": 12,
+    "INKA-5": 40,
+    "INKA-6": 40,
+    "BPP-1": 36,
+    "BPP-2": 432,
+    "BPP-3": 45,
+    "DST-1": 150,
+    "DST-2": 300,
+}
+DEFAULT_TARGETS = {"persen": 90, "per 1000": 8, "jumlah": 12, "nilai": 75, "kategori": 80}
+
+
 def write_targets(out_dir: Path, as_of: date) -> Path:
     """A Renstra target for every indicator and year since 2021."""
-    defaults = {"persen": 90, "per 1000": 5, "jumlah": 12, "nilai": 75, "kategori": 80}
     rows = [
-        [c["indicator_code"], year, defaults[c["unit_of_measure"]], "Renstra 2021-2026"]
+        [
+            c["indicator_code"],
+            year,
+            TARGETS.get(c["indicator_code"], DEFAULT_TARGETS[c["unit_of_measure"]]),
+            "Renstra 2021-2026",
+        ]
         for year in range(2021, as_of.year + 1)
         for c in _catalog()
     ]

@@ -1,7 +1,10 @@
 {#
-    The indicator fact table: one row per indicator code, period and scope (the whole agency,
-    opd_id null, and each perangkat daerah), with numerator, denominator and value.
-    A zero denominator gives a null value with its reason, never an error or a zero.
+    The indicator fact table: one row per catalog code, period (year; quarter and month where
+    the catalog allows) and scope (the whole agency, opd_id null, and each perangkat daerah
+    where the catalog breaks the indicator down), with numerator, denominator, value, target,
+    capaian and status, and the load batches it was computed from. Every code is present for
+    every period; a value that cannot be computed is null with its reason, never an error or
+    a zero.
 #}
 with
 
@@ -17,82 +20,295 @@ catalog as (
 
 ),
 
+periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('stg_steward__target_iku') }}
+
+),
+
+kategori_capaian as (
+
+    select * from {{ ref('ref_kategori_capaian') }}
+
+),
+
+kategori_nilai as (
+
+    select * from {{ ref('ref_kategori_nilai') }}
+
+),
+
 opd as (
 
     select * from {{ ref('dim_opd') }}
 
 ),
 
+frame as (
+
+    select
+        catalog.indicator_code,
+        periods.period_id
+    from catalog
+    inner join periods
+        on periods.period_type = any(string_to_array(catalog.periods, '|'))
+    where catalog.indicator_code <> 'SEK-1.1'
+
+),
+
 aggregated as (
 
     select
-        indicator_code,
-        period_type,
-        period_year,
-        opd_id,
-        grouping(opd_id) = 1 as is_agency,
-        max(reference_date) as reference_date,
-        count(*) filter (where in_numerator) as numerator,
-        count(*) filter (where in_denominator) as denominator,
-        string_agg(distinct load_batch_id::text, ',') as source_batch_ids
+        evidence.indicator_code,
+        evidence.period_id,
+        evidence.opd_id,
+        grouping(evidence.opd_id) = 1 as is_agency,
+        sum(evidence.numerator_amount) as numerator,
+        sum(evidence.denominator_amount) as denominator,
+        string_agg(distinct evidence.load_batch_id::text, ',') as source_batch_ids
     from evidence
     group by grouping sets (
-        (indicator_code, period_type, period_year),
-        (indicator_code, period_type, period_year, opd_id)
+        (evidence.indicator_code, evidence.period_id),
+        (evidence.indicator_code, evidence.period_id, evidence.opd_id)
     )
+
+),
+
+has_data as (
+
+    select distinct indicator_code
+    from evidence
+
+),
+
+scoped as (
+
+    select
+        frame.indicator_code,
+        frame.period_id,
+        null::text as opd_id,
+        true as is_agency,
+        coalesce(aggregated.numerator, 0) as numerator,
+        coalesce(aggregated.denominator, 0) as denominator,
+        aggregated.source_batch_ids,
+        aggregated.indicator_code is not null as has_rows
+    from frame
+    left join aggregated
+        on
+            frame.indicator_code = aggregated.indicator_code
+            and frame.period_id = aggregated.period_id
+            and aggregated.is_agency
+    union all
+    select
+        aggregated.indicator_code,
+        aggregated.period_id,
+        aggregated.opd_id,
+        false as is_agency,
+        aggregated.numerator,
+        aggregated.denominator,
+        aggregated.source_batch_ids,
+        true as has_rows
+    from aggregated
+    inner join catalog
+        on aggregated.indicator_code = catalog.indicator_code
+    where
+        not aggregated.is_agency
+        and aggregated.opd_id is not null
+        and catalog.opd_breakdown
 
 ),
 
 valued as (
 
     select
-        aggregated.*,
-        catalog.indicator_name,
+        scoped.*,
         catalog.unit_of_measure,
         catalog.direction,
         case
-            when aggregated.denominator = 0 then null
+            when catalog.unit_of_measure in ('persen', 'per 1000') and scoped.denominator = 0 then null
+            when catalog.unit_of_measure in ('nilai', 'kategori') and not scoped.has_rows then null
+            when catalog.unit_of_measure = 'jumlah' and has_data.indicator_code is null then null
             when catalog.unit_of_measure = 'persen'
-                then round(100 * {{ safe_divide('aggregated.numerator', 'aggregated.denominator') }}, 4)
+                then round(100 * {{ safe_divide('scoped.numerator', 'scoped.denominator') }}, 4)
             when catalog.unit_of_measure = 'per 1000'
-                then round(1000 * {{ safe_divide('aggregated.numerator', 'aggregated.denominator') }}, 4)
-            else aggregated.numerator::numeric
+                then round(1000 * {{ safe_divide('scoped.numerator', 'scoped.denominator') }}, 4)
+            else scoped.numerator
         end as value,
         case
-            when aggregated.denominator = 0
-                then 'denominator is zero: nobody to count for this period and scope'
+            when catalog.unit_of_measure in ('nilai', 'kategori') and not scoped.has_rows
+                then 'no score entered by the steward for this period'
+            when catalog.unit_of_measure = 'jumlah' and has_data.indicator_code is null
+                then 'no source data delivered for this indicator'
+            when catalog.unit_of_measure in ('persen', 'per 1000') and scoped.denominator = 0
+                then 'denominator is zero: nothing to count for this period and scope'
         end as null_reason
-    from aggregated
+    from scoped
     inner join catalog
-        on aggregated.indicator_code = catalog.indicator_code
+        on scoped.indicator_code = catalog.indicator_code
+    left join has_data
+        on scoped.indicator_code = has_data.indicator_code
+
+),
+
+with_target as (
+
+    select
+        valued.*,
+        periods.period_type,
+        periods.period_year,
+        case
+            when periods.period_type = 'year' then targets.target
+            when valued.unit_of_measure <> 'jumlah' then targets.target
+        end as target
+    from valued
+    inner join periods
+        on valued.period_id = periods.period_id
+    left join targets
+        on
+            valued.indicator_code = targets.indicator_code
+            and periods.period_year = targets.tahun
+
+),
+
+scored as (
+
+    select
+        with_target.*,
+        {{ capaian('with_target.value', 'with_target.target', 'with_target.direction') }} as capaian
+    from with_target
+
+),
+
+sekretariat as (
+
+    -- SEK-1.1: the mean capaian of every other agency-level indicator of the year, each capped
+    -- at var('sek_capaian_cap') so that an over-achieved indicator cannot hide another's shortfall
+    select
+        'SEK-1.1' as indicator_code,
+        scored.period_id,
+        null::text as opd_id,
+        true as is_agency,
+        round(sum(least(scored.capaian, {{ var('sek_capaian_cap') }})), 4) as numerator,
+        count(*)::numeric as denominator,
+        null::text as source_batch_ids,
+        true as has_rows,
+        'persen' as unit_of_measure,
+        'higher' as direction,
+        round(avg(least(scored.capaian, {{ var('sek_capaian_cap') }})), 4) as value,
+        null::text as null_reason,
+        scored.period_type,
+        scored.period_year
+    from scored
+    where
+        scored.is_agency
+        and scored.period_type = 'year'
+        and scored.capaian is not null
+    group by scored.period_id, scored.period_type, scored.period_year
+
+),
+
+sekretariat_frame as (
+
+    select
+        coalesce(sekretariat.indicator_code, 'SEK-1.1') as indicator_code,
+        periods.period_id,
+        null::text as opd_id,
+        true as is_agency,
+        coalesce(sekretariat.numerator, 0) as numerator,
+        coalesce(sekretariat.denominator, 0) as denominator,
+        sekretariat.source_batch_ids,
+        sekretariat.indicator_code is not null as has_rows,
+        'persen' as unit_of_measure,
+        'higher' as direction,
+        sekretariat.value,
+        case
+            when sekretariat.indicator_code is null then 'no other indicator has a capaian for this year'
+        end as null_reason,
+        periods.period_type,
+        periods.period_year,
+        targets.target
+    from periods
+    left join sekretariat
+        on periods.period_id = sekretariat.period_id
+    left join targets
+        on
+            targets.indicator_code = 'SEK-1.1'
+            and periods.period_year = targets.tahun
+    where periods.period_type = 'year'
+
+),
+
+all_scored as (
+
+    select * from scored
+    union all
+    select
+        sekretariat_frame.*,
+        {{ capaian('sekretariat_frame.value', 'sekretariat_frame.target', 'sekretariat_frame.direction') }}
+            as capaian
+    from sekretariat_frame
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['valued.indicator_code', 'valued.period_type', 'valued.period_year', 'valued.opd_id']) }}
+        {{ surrogate_key(['all_scored.indicator_code', 'all_scored.period_id', 'all_scored.opd_id']) }}
             as iku_id,
-        valued.indicator_code,
-        valued.indicator_name,
-        valued.period_type,
-        valued.period_year,
-        make_date(valued.period_year, 1, 1) as period_start,
-        make_date(valued.period_year, 12, 31) as period_end,
-        valued.reference_date,
-        case when valued.is_agency then 'agency' else 'opd' end as scope,
-        case when valued.is_agency then null else valued.opd_id end as opd_id,
+        all_scored.indicator_code,
+        catalog.indicator_name,
+        catalog.kind,
+        all_scored.period_id,
+        all_scored.period_type,
+        all_scored.period_year,
+        periods.period_quarter,
+        periods.period_month,
+        periods.period_start,
+        periods.period_end,
+        periods.reference_date,
+        periods.is_complete as is_period_complete,
+        case when all_scored.is_agency then 'agency' else 'opd' end as scope,
+        all_scored.opd_id,
         opd.opd_nama,
-        valued.numerator,
-        valued.denominator,
-        valued.value,
-        valued.unit_of_measure,
-        valued.direction,
-        valued.null_reason,
-        valued.source_batch_ids
-    from valued
+        all_scored.numerator,
+        -- a count or a score has no denominator (the evidence still lists the candidates)
+        case when all_scored.unit_of_measure in ('persen', 'per 1000') then all_scored.denominator end
+            as denominator,
+        all_scored.value,
+        all_scored.unit_of_measure,
+        all_scored.direction,
+        kategori_nilai.kategori as value_kategori,
+        all_scored.target,
+        all_scored.capaian,
+        case
+            when all_scored.value is null then 'tidak ada data'
+            when all_scored.target is null then 'tanpa target'
+            else kategori_capaian.kategori_capaian
+        end as status,
+        all_scored.null_reason,
+        all_scored.source_batch_ids
+    from all_scored
+    inner join catalog
+        on all_scored.indicator_code = catalog.indicator_code
+    inner join periods
+        on all_scored.period_id = periods.period_id
     left join opd
-        on valued.opd_id = opd.opd_id and not valued.is_agency
+        on all_scored.opd_id = opd.opd_id
+    left join kategori_capaian
+        on
+            all_scored.capaian >= coalesce(kategori_capaian.capaian_from, '-infinity'::numeric)
+            and all_scored.capaian < coalesce(kategori_capaian.capaian_below, 'infinity'::numeric)
+    left join kategori_nilai
+        on
+            all_scored.indicator_code = kategori_nilai.indicator_code
+            and all_scored.value > coalesce(kategori_nilai.nilai_above, '-infinity'::numeric)
+            and all_scored.value <= coalesce(kategori_nilai.nilai_up_to, 'infinity'::numeric)
 
 )
 

@@ -1,3 +1,7 @@
+{#
+    The SIASN PNS snapshot, renamed and typed, with the NIP parsed (birth date, TMT CPNS and
+    gender digits) so that its consistency can be checked. One row per employee.
+#}
 with
 
 source as (
@@ -32,7 +36,10 @@ renamed as (
         satuan_kerja_kerja_id as opd_id,
         satuan_kerja_kerja_nama as opd_nama,
         unor_id,
-        unor_nama
+        unor_nama,
+        {{ nip_birth_date('nip_baru') }} as nip_tanggal_lahir,
+        {{ nip_tmt_cpns('nip_baru') }} as nip_tmt_cpns,
+        {{ nip_gender('nip_baru') }} as nip_jenis_kelamin
     from source
 
 )

@@ -1,0 +1,293 @@
+{#
+    Employee history as SCD2, reconciled: from each employee's first SIASN snapshot on, the
+    versions of the dbt snapshot; before it, versions rebuilt from the riwayat histories
+    (jabatan and OPD from riwayat jabatan, golongan from riwayat golongan, the highest
+    education graduated by then from riwayat pendidikan), starting at TMT CPNS. Attributes the
+    histories do not carry (kedudukan hukum, jenis pegawai) come from the first snapshot.
+    Restricted: keeps tanggal_lahir for the BUP rules; dim_pegawai leaves it out.
+#}
+{{ config(materialized='table') }}
+
+with
+
+snapshot as (
+
+    select * from {{ ref('snap_siasn__pns') }}
+
+),
+
+riwayat_jabatan as (
+
+    select * from {{ ref('stg_siasn__riwayat_jabatan') }}
+
+),
+
+riwayat_golongan as (
+
+    select * from {{ ref('stg_siasn__riwayat_golongan') }}
+
+),
+
+riwayat_pendidikan as (
+
+    select * from {{ ref('stg_siasn__riwayat_pendidikan') }}
+
+),
+
+kedudukan_hukum as (
+
+    select * from {{ ref('ref_kedudukan_hukum') }}
+
+),
+
+jenis_pegawai as (
+
+    select * from {{ ref('ref_jenis_pegawai') }}
+
+),
+
+eselon as (
+
+    select * from {{ ref('ref_eselon') }}
+
+),
+
+fungsional_kelompok as (
+
+    select * from {{ ref('ref_jabatan_fungsional_kelompok') }}
+
+),
+
+first_version as (
+
+    select distinct on (nip) *
+    from snapshot
+    order by nip asc, dbt_valid_from asc
+
+),
+
+change_points as (
+
+    select
+        nip,
+        dbt_valid_from::date as valid_from
+    from snapshot
+    union
+    select
+        nip,
+        tmt_cpns
+    from first_version
+    where tmt_cpns < dbt_valid_from::date
+    union
+    -- CPNS becomes PNS
+    select
+        nip,
+        tmt_pns
+    from first_version
+    where tmt_pns > tmt_cpns and tmt_pns < dbt_valid_from::date
+    union
+    select
+        riwayat_jabatan.nip,
+        riwayat_jabatan.tmt_jabatan
+    from riwayat_jabatan
+    inner join first_version
+        on riwayat_jabatan.nip = first_version.nip
+    where
+        riwayat_jabatan.tmt_jabatan < first_version.dbt_valid_from::date
+        and riwayat_jabatan.tmt_jabatan > first_version.tmt_cpns
+    union
+    select
+        riwayat_golongan.nip,
+        riwayat_golongan.tmt_golongan
+    from riwayat_golongan
+    inner join first_version
+        on riwayat_golongan.nip = first_version.nip
+    where
+        riwayat_golongan.tmt_golongan < first_version.dbt_valid_from::date
+        and riwayat_golongan.tmt_golongan > first_version.tmt_cpns
+    union
+    select
+        riwayat_pendidikan.nip,
+        riwayat_pendidikan.tanggal_lulus
+    from riwayat_pendidikan
+    inner join first_version
+        on riwayat_pendidikan.nip = first_version.nip
+    where
+        riwayat_pendidikan.tanggal_lulus < first_version.dbt_valid_from::date
+        and riwayat_pendidikan.tanggal_lulus > first_version.tmt_cpns
+
+),
+
+bounded as (
+
+    select
+        change_points.nip,
+        change_points.valid_from,
+        lead(change_points.valid_from) over (
+            partition by change_points.nip order by change_points.valid_from
+        ) as next_change
+    from change_points
+
+),
+
+from_snapshot as (
+
+    select
+        bounded.nip,
+        bounded.valid_from,
+        coalesce(bounded.next_change, snapshot.dbt_valid_to::date) as valid_to,
+        'snapshot' as version_source,
+        snapshot.snapshot_date,
+        snapshot.load_batch_id,
+        snapshot.tanggal_lahir,
+        snapshot.tmt_cpns,
+        snapshot.tmt_pns,
+        snapshot.jenis_pegawai_id,
+        snapshot.status_cpns_pns,
+        snapshot.kedudukan_hukum_id,
+        snapshot.golongan_id,
+        snapshot.tmt_golongan,
+        snapshot.jenis_jabatan_id,
+        snapshot.jabatan_id,
+        snapshot.jabatan_nama,
+        snapshot.eselon_id,
+        coalesce(plt.is_pelaksana_tugas, false) as is_pelaksana_tugas,
+        snapshot.tmt_jabatan,
+        snapshot.tingkat_pendidikan_id,
+        snapshot.opd_id,
+        snapshot.unor_id
+    from bounded
+    inner join snapshot
+        on
+            bounded.nip = snapshot.nip
+            and bounded.valid_from = snapshot.dbt_valid_from::date
+    -- SIASN's export does not say Plt/Plh: the riwayat jabatan of the same position does
+    left join lateral (
+        select riwayat_jabatan.is_pelaksana_tugas
+        from riwayat_jabatan
+        where
+            riwayat_jabatan.nip = bounded.nip
+            and riwayat_jabatan.jabatan_id = snapshot.jabatan_id
+        order by riwayat_jabatan.tmt_jabatan desc
+        limit 1
+    ) as plt on true
+
+),
+
+rebuilt as (
+
+    select
+        bounded.nip,
+        bounded.valid_from,
+        bounded.next_change as valid_to,
+        'riwayat' as version_source,
+        first_version.snapshot_date,
+        first_version.load_batch_id,
+        first_version.tanggal_lahir,
+        first_version.tmt_cpns,
+        first_version.tmt_pns,
+        first_version.jenis_pegawai_id,
+        case
+            when first_version.status_cpns_pns is null then null
+            when first_version.tmt_pns is null or bounded.valid_from < first_version.tmt_pns then 'C'
+            else 'P'
+        end as status_cpns_pns,
+        first_version.kedudukan_hukum_id,
+        coalesce(golongan.golongan_id, first_version.golongan_id) as golongan_id,
+        coalesce(golongan.tmt_golongan, first_version.tmt_golongan) as tmt_golongan,
+        coalesce(jabatan.jenis_jabatan_id, first_version.jenis_jabatan_id) as jenis_jabatan_id,
+        coalesce(jabatan.jabatan_id, first_version.jabatan_id) as jabatan_id,
+        coalesce(jabatan.jabatan_nama, first_version.jabatan_nama) as jabatan_nama,
+        case when jabatan.nip is null then first_version.eselon_id else jabatan.eselon_id end as eselon_id,
+        coalesce(jabatan.is_pelaksana_tugas, false) as is_pelaksana_tugas,
+        coalesce(jabatan.tmt_jabatan, first_version.tmt_jabatan) as tmt_jabatan,
+        pendidikan.tingkat_pendidikan_id,
+        coalesce(jabatan.opd_id, first_version.opd_id) as opd_id,
+        coalesce(jabatan.unor_id, first_version.unor_id) as unor_id
+    from bounded
+    inner join first_version
+        on bounded.nip = first_version.nip
+    left join lateral (
+        select riwayat_jabatan.*
+        from riwayat_jabatan
+        where
+            riwayat_jabatan.nip = bounded.nip
+            and riwayat_jabatan.tmt_jabatan <= bounded.valid_from
+        order by riwayat_jabatan.tmt_jabatan desc, riwayat_jabatan.riwayat_jabatan_id desc
+        limit 1
+    ) as jabatan on true
+    left join lateral (
+        select riwayat_golongan.*
+        from riwayat_golongan
+        where
+            riwayat_golongan.nip = bounded.nip
+            and riwayat_golongan.tmt_golongan <= bounded.valid_from
+        order by riwayat_golongan.tmt_golongan desc, riwayat_golongan.riwayat_golongan_id desc
+        limit 1
+    ) as golongan on true
+    left join lateral (
+        select max(riwayat_pendidikan.tingkat_pendidikan_id) as tingkat_pendidikan_id
+        from riwayat_pendidikan
+        where
+            riwayat_pendidikan.nip = bounded.nip
+            and riwayat_pendidikan.tanggal_lulus <= bounded.valid_from
+    ) as pendidikan on true
+    where bounded.valid_from < first_version.dbt_valid_from::date
+
+),
+
+unioned as (
+
+    select * from from_snapshot
+    union all
+    select * from rebuilt
+
+),
+
+decoded as (
+
+    select
+        unioned.*,
+        case
+            when jenis_pegawai.is_pppk then 'PPPK'
+            when unioned.status_cpns_pns = 'C' then 'CPNS'
+            else 'PNS'
+        end as jenis_asn,
+        coalesce(kedudukan_hukum.is_active_service, false) as is_active_service,
+        case when jenis_pegawai.is_pppk then 'PPPK-' else 'PNS-' end || unioned.golongan_id as golongan_key,
+        eselon.eselon_level,
+        case
+            when unioned.jenis_jabatan_id <> '2' then null
+            else coalesce(
+                    (
+                        select fungsional_kelompok.kelompok
+                        from fungsional_kelompok
+                        where lower(unioned.jabatan_nama) like fungsional_kelompok.nama_prefix || '%'
+                        order by length(fungsional_kelompok.nama_prefix) desc
+                        limit 1
+                    ),
+                    'lainnya'
+                )
+        end as fungsional_kelompok
+    from unioned
+    left join jenis_pegawai
+        on unioned.jenis_pegawai_id = jenis_pegawai.jenis_pegawai_id
+    left join kedudukan_hukum
+        on unioned.kedudukan_hukum_id = kedudukan_hukum.kedudukan_hukum_id
+    left join eselon
+        on unioned.eselon_id = eselon.eselon_id
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['nip', 'valid_from']) }} as pegawai_version_id,
+        *,
+        valid_to is null as is_current
+    from decoded
+    where valid_to is null or valid_to > valid_from
+
+)
+
+select * from final

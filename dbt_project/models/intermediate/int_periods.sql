@@ -1,0 +1,79 @@
+{#
+    The reporting periods: every year from var('iku_first_year') to the year of the newest
+    SIASN snapshot, with its quarters and months, up to that snapshot's date. Indicators are
+    counted at the reference date: the period's end, or the snapshot date while the period
+    is still running.
+#}
+with
+
+snapshots as (
+
+    select * from {{ ref('stg_siasn__pns') }}
+
+),
+
+as_of as (
+
+    select coalesce(max(snapshot_date), current_date) as data_as_of
+    from snapshots
+
+),
+
+months as (
+
+    select
+        generate_series(
+            make_date({{ var('iku_first_year') }}, 1, 1),
+            date_trunc('month', data_as_of)::date,
+            interval '1 month'
+        )::date as month_start
+    from as_of
+
+),
+
+periods as (
+
+    select distinct
+        'year' as period_type,
+        date_trunc('year', month_start)::date as period_start,
+        (date_trunc('year', month_start) + interval '1 year - 1 day')::date as period_end
+    from months
+    union all
+    select distinct
+        'quarter' as period_type,
+        date_trunc('quarter', month_start)::date as period_start,
+        (date_trunc('quarter', month_start) + interval '3 months - 1 day')::date as period_end
+    from months
+    union all
+    select
+        'month' as period_type,
+        month_start as period_start,
+        (month_start + interval '1 month - 1 day')::date as period_end
+    from months
+
+),
+
+final as (
+
+    select
+        case periods.period_type
+            when 'year' then to_char(periods.period_start, 'YYYY')
+            when 'quarter' then to_char(periods.period_start, 'YYYY-"Q"Q')
+            else to_char(periods.period_start, 'YYYY-MM')
+        end as period_id,
+        periods.period_type,
+        extract(year from periods.period_start)::integer as period_year,
+        case when periods.period_type = 'quarter' then extract(quarter from periods.period_start)::integer end
+            as period_quarter,
+        case when periods.period_type = 'month' then extract(month from periods.period_start)::integer end
+            as period_month,
+        periods.period_start,
+        periods.period_end,
+        least(periods.period_end, as_of.data_as_of) as reference_date,
+        periods.period_end <= as_of.data_as_of as is_complete
+    from periods
+    cross join as_of
+
+)
+
+select * from final

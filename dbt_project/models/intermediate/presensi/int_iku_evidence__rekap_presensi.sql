@@ -1,0 +1,71 @@
+{#
+    BPP-2: Jumlah Laporan Kehadiran Pegawai Seluruh OPD yang dikelola per tahun. Catalog
+    formula: OPD x month attendance recaps that are complete, i.e. at least
+    var('presensi_recap_complete_share') (default 0.98) of the OPD's employee x working-day
+    cells of the month carry a status.
+
+    Decisions:
+    - Subject: one OPD-month (subject_type 'opd_bulan', subject_id '<opd_id>/<yyyy-mm>').
+      Candidates are the OPD-months with at least one employee in active service on a working
+      day (int_presensi__opd_bulan.employee_days > 0); an OPD without employees that month is
+      no candidate.
+    - An OPD-month counts for its month, its quarter and its year: three rows per subject,
+      numerator 1 when complete, denominator 1 (a count, unit jumlah).
+    - Months before the e-presensi data starts have no candidates (see
+      int_presensi__pegawai_hari).
+    - opd_id is the OPD, although the catalog reports BPP-2 for the agency only.
+#}
+with
+
+opd_bulan as (
+
+    select * from {{ ref('int_presensi__opd_bulan') }}
+
+),
+
+candidates as (
+
+    select *
+    from opd_bulan
+    where employee_days > 0
+
+),
+
+period_levels as (
+
+    select
+        candidates.month_id as period_id,
+        candidates.*
+    from candidates
+    union all
+    select
+        candidates.quarter_id as period_id,
+        candidates.*
+    from candidates
+    union all
+    select
+        candidates.year_id as period_id,
+        candidates.*
+    from candidates
+
+),
+
+final as (
+
+    select
+        'BPP-2' as indicator_code,
+        period_id,
+        opd_id,
+        'opd_bulan' as subject_type,
+        opd_id || '/' || month_id as subject_id,
+        null::text as nip,
+        is_complete as in_numerator,
+        true as in_denominator,
+        load_batch_id,
+        is_complete::integer::numeric as numerator_amount,
+        1::numeric as denominator_amount
+    from period_levels
+
+)
+
+select * from final

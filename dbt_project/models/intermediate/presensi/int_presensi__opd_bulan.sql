@@ -1,0 +1,70 @@
+{#
+    Attendance recap per perangkat daerah (OPD) and month: the employee x working-day cells
+    of int_presensi__pegawai_hari, by the OPD of each day, and whether the recap is complete
+    for BPP-2 (Jumlah Laporan Kehadiran Pegawai Seluruh OPD).
+
+    Decisions:
+    - Only expected cells (employee in active service that day) count in employee_days and in
+      the status counts; records of employees out of service are counted apart
+      (records_outside_service). An OPD-month with such records only has employees = 0 and is
+      never a BPP-2 candidate.
+    - A cell carries a status when its code is in ref_status_presensi (has_status); a record
+      with an unknown code does not make the recap complete.
+    - is_complete: recorded_days >= var('presensi_recap_complete_share') (default 0.98) x
+      employee_days, compared exactly in numeric, and employee_days > 0.
+    - The running month counts the working days up to the coverage end (newest data day).
+#}
+{{ config(materialized='table') }}
+
+with
+
+cells as (
+
+    select * from {{ ref('int_presensi__pegawai_hari') }}
+
+),
+
+aggregated as (
+
+    select
+        opd_id,
+        month_id,
+        min(quarter_id) as quarter_id,
+        min(year_id) as year_id,
+        date_trunc('month', min(tanggal))::date as month_start,
+        count(distinct nip) filter (where is_expected) as employees,
+        count(distinct tanggal) filter (where is_expected) as working_days,
+        count(*) filter (where is_expected) as employee_days,
+        count(*) filter (where is_expected and has_status) as recorded_days,
+        count(*) filter (where is_missing) as missing_days,
+        count(*) filter (where is_expected and is_unknown_status) as unknown_status_days,
+        count(*) filter (where is_expected and is_hadir) as hadir_days,
+        count(*) filter (where is_expected and status_kode = 'H') as tepat_waktu_days,
+        count(*) filter (where is_expected and status_kode = 'TL') as terlambat_days,
+        count(*) filter (where is_expected and status_kode = 'PSW') as pulang_cepat_days,
+        count(*) filter (where is_expected and status_kode = 'I') as izin_days,
+        count(*) filter (where is_expected and status_kode = 'S') as sakit_days,
+        count(*) filter (where is_expected and status_kode = 'C') as cuti_days,
+        count(*) filter (where is_expected and status_kode = 'DL') as dinas_luar_days,
+        count(*) filter (where is_expected and is_tanpa_keterangan) as tanpa_keterangan_days,
+        count(*) filter (where not is_expected) as records_outside_service,
+        max(load_batch_id) as load_batch_id
+    from cells
+    where opd_id is not null
+    group by opd_id, month_id
+
+),
+
+final as (
+
+    select
+        *,
+        round({{ safe_divide('recorded_days', 'employee_days') }}, 4) as recorded_share,
+        {{ var('presensi_recap_complete_share') }}::numeric as complete_share_threshold,
+        employee_days > 0
+        and recorded_days >= {{ var('presensi_recap_complete_share') }}::numeric * employee_days as is_complete
+    from aggregated
+
+)
+
+select * from final
