@@ -2,7 +2,9 @@
     The reporting periods: every year from var('iku_first_year') to the year of the newest
     SIASN snapshot, with its quarters and months, up to that snapshot's date. Indicators are
     counted at the reference date: the period's end, or the snapshot date while the period
-    is still running.
+    is still running. Periods whose reference date precedes the first snapshot the warehouse
+    took are marked is_reconstructed: their employee history comes from the riwayat exports,
+    which do not know employees who left before that snapshot.
 #}
 with
 
@@ -12,9 +14,21 @@ snapshots as (
 
 ),
 
+history as (
+
+    select * from {{ ref('snap_siasn__pns') }}
+
+),
+
 as_of as (
 
-    select coalesce(max(snapshot_date), current_date) as data_as_of
+    select
+        coalesce(max(snapshots.snapshot_date), current_date) as data_as_of,
+        coalesce(
+            (select min(history.dbt_valid_from)::date from history),
+            max(snapshots.snapshot_date),
+            current_date
+        ) as first_snapshot_date
     from snapshots
 
 ),
@@ -70,7 +84,9 @@ final as (
         periods.period_start,
         periods.period_end,
         least(periods.period_end, as_of.data_as_of) as reference_date,
-        periods.period_end <= as_of.data_as_of as is_complete
+        periods.period_end <= as_of.data_as_of as is_complete,
+        -- before the first SIASN snapshot, employee history is rebuilt from the riwayat
+        least(periods.period_end, as_of.data_as_of) < as_of.first_snapshot_date as is_reconstructed
     from periods
     cross join as_of
 

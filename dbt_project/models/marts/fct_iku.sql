@@ -80,13 +80,6 @@ aggregated as (
 
 ),
 
-has_data as (
-
-    select distinct indicator_code
-    from evidence
-
-),
-
 scoped as (
 
     select
@@ -133,7 +126,7 @@ valued as (
         case
             when catalog.unit_of_measure in ('persen', 'per 1000') and scoped.denominator = 0 then null
             when catalog.unit_of_measure in ('nilai', 'kategori') and not scoped.has_rows then null
-            when catalog.unit_of_measure = 'jumlah' and has_data.indicator_code is null then null
+            when catalog.unit_of_measure = 'jumlah' and not scoped.has_rows then null
             when catalog.unit_of_measure = 'persen'
                 then round(100 * {{ safe_divide('scoped.numerator', 'scoped.denominator') }}, 4)
             when catalog.unit_of_measure = 'per 1000'
@@ -143,16 +136,14 @@ valued as (
         case
             when catalog.unit_of_measure in ('nilai', 'kategori') and not scoped.has_rows
                 then 'no score entered by the steward for this period'
-            when catalog.unit_of_measure = 'jumlah' and has_data.indicator_code is null
-                then 'no source data delivered for this indicator'
+            when catalog.unit_of_measure = 'jumlah' and not scoped.has_rows
+                then 'no records for this period: the source was not delivered for it'
             when catalog.unit_of_measure in ('persen', 'per 1000') and scoped.denominator = 0
                 then 'denominator is zero: nothing to count for this period and scope'
         end as null_reason
     from scoped
     inner join catalog
         on scoped.indicator_code = catalog.indicator_code
-    left join has_data
-        on scoped.indicator_code = has_data.indicator_code
 
 ),
 
@@ -162,9 +153,11 @@ with_target as (
         valued.*,
         periods.period_type,
         periods.period_year,
+        -- the annual target also holds for a quarter or a month, except for what grows with the
+        -- period's length (counts, and events per 1000 ASN)
         case
             when periods.period_type = 'year' then targets.target
-            when valued.unit_of_measure <> 'jumlah' then targets.target
+            when valued.unit_of_measure not in ('jumlah', 'per 1000') then targets.target
         end as target
     from valued
     inner join periods
@@ -205,10 +198,14 @@ sekretariat as (
         scored.period_type,
         scored.period_year
     from scored
+    inner join catalog
+        on scored.indicator_code = catalog.indicator_code
     where
         scored.is_agency
         and scored.period_type = 'year'
         and scored.capaian is not null
+        -- a figure shared by two codes (PSDA-3 = BKD-1.3, ...) counts once
+        and catalog.same_figure_as is null
     group by scored.period_id, scored.period_type, scored.period_year
 
 ),
@@ -273,6 +270,7 @@ final as (
         periods.period_end,
         periods.reference_date,
         periods.is_complete as is_period_complete,
+        periods.is_reconstructed,
         case when all_scored.is_agency then 'agency' else 'opd' end as scope,
         all_scored.opd_id,
         opd.opd_nama,

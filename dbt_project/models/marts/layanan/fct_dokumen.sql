@@ -37,7 +37,6 @@ final as (
         dokumen.tanggal_divalidasi,
         dokumen.validator,
         dokumen.nomor_dokumen,
-        dokumen.keterangan,
         dokumen.tanggal_disampaikan is not null as is_disampaikan,
         coalesce(dokumen.tanggal_disampaikan <= dokumen.batas_waktu, false) as is_disampaikan_tepat_waktu,
         dokumen.tanggal_divalidasi is not null as is_divalidasi,

@@ -43,7 +43,6 @@ final as (
         layanan.nomor_sk,
         layanan.status,
         layanan.hasil,
-        layanan.keterangan,
         layanan.tanggal_sk - layanan.tanggal_usul as hari_sampai_keputusan,
         layanan.status = 'selesai' as is_selesai,
         coalesce(

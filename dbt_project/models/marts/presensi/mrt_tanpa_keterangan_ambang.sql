@@ -16,8 +16,11 @@
       pemberhentian) come from the seed ref_ambang_tanpa_keterangan (basis, min_days,
       max_days, jenis_hukuman_id), which a steward may adjust. When both rules
       apply, the heavier sanction (higher jenis_hukuman_id) is suggested.
-    - has_discipline_case: any hukuman disiplin SK (sk_tanggal) in the same calendar year, for
-      whatever reason (SIASN does not say which violation an SK punishes).
+    - has_discipline_case: a hukuman disiplin SK dated from the year's first TK day to the end
+      of the next year (a December absence is often sanctioned in January), for whatever
+      reason (SIASN does not say which violation an SK punishes), or a case registered in
+      register_dugaan_pelanggaran since that day (open or closed). Those without one are
+      the follow-up list: filter on not has_discipline_case.
     - opd_id: the OPD of the employee's last TK day of the year.
 #}
 with
@@ -37,6 +40,12 @@ hukdis as (
 jenis_hukuman as (
 
     select * from {{ ref('ref_jenis_hukuman') }}
+
+),
+
+dugaan as (
+
+    select * from {{ ref('stg_register__dugaan_pelanggaran') }}
 
 ),
 
@@ -149,14 +158,34 @@ rules_reached as (
 
 cases as (
 
+    -- an SK dated from the year's first TK day until the end of the next year: the sanction for
+    -- a December absence is often signed in the new year
     select
-        nip,
-        to_char(sk_tanggal, 'YYYY') as year_id,
+        per_year.nip,
+        per_year.year_id,
         count(*) as discipline_sk_count,
-        max(jenis_hukuman_id) as heaviest_case_jenis_hukuman_id
-    from hukdis
-    where sk_tanggal is not null
-    group by nip, to_char(sk_tanggal, 'YYYY')
+        max(hukdis.jenis_hukuman_id) as heaviest_case_jenis_hukuman_id
+    from per_year
+    inner join hukdis
+        on
+            per_year.nip = hukdis.nip
+            and per_year.first_tk_date <= hukdis.sk_tanggal
+            and hukdis.sk_tanggal < make_date(per_year.year_id::integer + 2, 1, 1)
+    group by per_year.nip, per_year.year_id
+
+),
+
+reported as (
+
+    -- a suspected-violation case registered since the year's first TK day (open or closed)
+    select distinct
+        per_year.nip,
+        per_year.year_id
+    from per_year
+    inner join dugaan
+        on
+            per_year.nip = dugaan.nip
+            and per_year.first_tk_date <= dugaan.tanggal_laporan
 
 ),
 
@@ -179,8 +208,9 @@ final as (
         heaviest.jenis_hukuman_id as suggested_jenis_hukuman_id,
         jenis_hukuman.jenis_hukuman_nama as suggested_sanksi,
         jenis_hukuman.tingkat_hukuman_nama as suggested_tingkat_hukuman,
-        cases.nip is not null as has_discipline_case,
+        cases.nip is not null or reported.nip is not null as has_discipline_case,
         coalesce(cases.discipline_sk_count, 0) as discipline_sk_count,
+        reported.nip is not null as has_dugaan_pelanggaran_case,
         cases.heaviest_case_jenis_hukuman_id,
         per_year.load_batch_id
     from per_year
@@ -198,6 +228,10 @@ final as (
         on
             per_year.nip = cases.nip
             and per_year.year_id = cases.year_id
+    left join reported
+        on
+            per_year.nip = reported.nip
+            and per_year.year_id = reported.year_id
 
 )
 
