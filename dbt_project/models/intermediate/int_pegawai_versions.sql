@@ -6,7 +6,10 @@
     histories do not carry (kedudukan hukum, jenis pegawai) come from the first snapshot.
     Restricted: keeps tanggal_lahir for the BUP rules; dim_pegawai leaves it out.
 #}
-{{ config(materialized='table') }}
+{{ config(
+    materialized='table',
+    post_hook='create index if not exists {{ this.name }}_nip_idx on {{ this }} (nip, valid_from)'
+) }}
 
 with
 

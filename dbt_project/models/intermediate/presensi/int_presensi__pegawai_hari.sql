@@ -27,6 +27,8 @@
     - Raw machine punches (stg_presensi__mesin) are not used: the daily status export is the
       source of record.
 #}
+{{ config(materialized='view') }}
+
 with
 
 calendar as (
