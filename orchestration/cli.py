@@ -6,6 +6,7 @@ iku demo                         write demo sources (deterministic by seed)
 iku warehouse start|stop|url|status
 iku ui                           the Dagster UI on this code location
 iku env                          shell exports for running dbt or psql by hand
+iku dq [list|ack|revoke|history|docs]   quality failures by unit, acknowledgements, Data Docs
 """
 
 from __future__ import annotations
@@ -133,17 +134,61 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     for step, message in step_failures:
         print(f"  STEP FAILED    {step}: {message}")
 
+    dq_rows = _report_dq(url, result.run_id)
     if published:
         print("\nPublished: schema marts now holds this run's IKU values.")
     else:
         print("\nNOT published: schema marts keeps the last good IKU values.")
+        if blocking_failed:
+            print("Blocked by failed ERROR checks:")
+            routes = {r["check_name"]: r for r in dq_rows}
+            for ev in sorted(blocking_failed, key=lambda e: e.check_name):
+                r = routes.get(ev.check_name)
+                who = f" -> {r['steward']} ({r['penanggung_jawab']})" if r else ""
+                print(f"  {ev.asset_key.to_user_string()} :: {ev.check_name}{who}")
     _print_latest(url)
+    _report_data_docs(url)
 
     if blocking_failed or step_failures or not result.success:
         print(f"\nRefresh failed (run {result.run_id}).", file=sys.stderr)
         return EXIT_FAILED
     print(f"\nRefresh succeeded (run {result.run_id}).")
     return EXIT_OK
+
+
+def _report_dq(url: str, run_id: str) -> list[dict]:
+    """This run's GX results from schema dq: acknowledged failures and where failures go."""
+    from orchestration.checks.dq_store import run_results
+
+    engine = make_engine(url)
+    try:
+        rows = run_results(engine, run_id)
+    finally:
+        engine.dispose()
+    acknowledged = [r for r in rows if r["outcome"] == "acknowledged"]
+    failed = [r for r in rows if r["outcome"] == "failed"]
+    if acknowledged:
+        print("Acknowledged failures (reported, not blocking):")
+        for r in acknowledged:
+            print(f"  {r['severity']:<6} {r['check_name']} -> {r['steward']} (ack #{r['ack_id']})")
+    if failed:
+        units = sorted({r["steward"] for r in failed})
+        print(f"Failures routed to: {', '.join(units)} (details: iku dq)")
+    return rows
+
+
+def _report_data_docs(url: str) -> None:
+    from orchestration.checks.data_docs import build_data_docs
+
+    engine = make_engine(url)
+    try:
+        index = build_data_docs(engine)
+    except Exception as exc:  # the refresh itself is done: say so, do not fail it
+        print(f"\nData Docs: not built ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})")
+        return
+    finally:
+        engine.dispose()
+    print(f"\nData Docs: {index} (open failures by unit: {index.parent / 'stewards.html'})")
 
 
 def _print_latest(url: str) -> None:
@@ -220,7 +265,7 @@ def _fetch_iku(url: str, year: int | None, scope: str, period: str = "year") -> 
 
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -268,6 +313,108 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "null_reason",
             ],
         )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- dq
+
+
+def cmd_dq(args: argparse.Namespace) -> int:
+    from orchestration.checks import dq_store
+
+    action = args.dq_action or "list"
+    url = ensure_warehouse()
+    engine = make_engine(url)
+    try:
+        if action == "ack":
+            try:
+                expires = date.fromisoformat(args.expires)
+            except ValueError:
+                print(f"iku dq ack: --expires must be YYYY-MM-DD, not {args.expires!r}", file=sys.stderr)
+                return EXIT_USAGE
+            if expires < dq_store.today_wit():
+                print("iku dq ack: --expires lies in the past", file=sys.stderr)
+                return EXIT_USAGE
+            from orchestration.checks.gx_runner import load_suites
+
+            known = {s.name for s in load_suites()} | dq_store.recorded_checks(engine)
+            if args.check not in known:
+                print(f"iku dq ack: no GX check named {args.check!r}", file=sys.stderr)
+                return EXIT_USAGE
+            by = args.by or os.environ.get("USER") or "unknown"
+            ack_id = dq_store.acknowledge(engine, args.check, args.note, expires, by, args.key or None)
+            scope = f"keys {', '.join(args.key)}" if args.key else "the whole check"
+            print(
+                f"Acknowledged {args.check} ({scope}) as #{ack_id} by {by} until {expires}: its failures "
+                "report as acknowledged and do not block publishing until then."
+            )
+            return EXIT_OK
+        if action == "revoke":
+            if dq_store.revoke(engine, args.ack_id):
+                print(f"Revoked acknowledgement #{args.ack_id}.")
+                return EXIT_OK
+            print(f"iku dq revoke: no active acknowledgement #{args.ack_id}", file=sys.stderr)
+            return EXIT_FAILED
+        if action == "history":
+            rows = dq_store.history(engine, args.check, args.limit)
+            if not rows:
+                print("No quality results recorded yet.")
+                return EXIT_OK
+            for r in rows:
+                r["sample_keys"] = ", ".join(r["sample_keys"] or [])
+                r["checked_at"] = r["checked_at"].isoformat(timespec="seconds")
+            _print_table(rows, list(rows[0]))
+            return EXIT_OK
+        if action == "docs":
+            from orchestration.checks.data_docs import build_data_docs
+
+            print(build_data_docs(engine))
+            return EXIT_OK
+        return _dq_list(engine, args)
+    finally:
+        engine.dispose()
+
+
+def _dq_list(engine, args: argparse.Namespace) -> int:
+    from orchestration.checks import dq_store
+
+    rows = dq_store.latest_results(engine, open_only=not args.all)
+    if args.unit:
+        rows = [r for r in rows if args.unit.lower() in r["steward"].lower()]
+    if args.format == "json":
+        keep = [
+            "steward", "penanggung_jawab", "check_name", "asset_key", "severity", "outcome", "blocking",
+            "observed_value", "unexpected_count", "sample_keys", "run_id", "checked_at", "ack_id",
+            "ack_note", "acknowledged_by", "ack_expires_on", "description",
+        ]  # fmt: skip
+        json.dump([{k: _plain(r[k]) for k in keep} for r in rows], sys.stdout, indent=2, default=str)
+        print()
+        return EXIT_OK
+    if not rows:
+        print("No open quality failures." if not args.all else "No quality results recorded yet.")
+        return EXIT_OK
+    units: dict[str, list[dict]] = {}
+    for r in rows:
+        units.setdefault(r["steward"], []).append(r)
+    for unit in sorted(units):
+        print(f"\n{unit}")
+        for r in units[unit]:
+            label = {"failed": "BLOCKING" if r["blocking"] else "FAILED"}.get(
+                r["outcome"], r["outcome"].upper()
+            )
+            print(f"  {label:<13} [{r['severity']}] {r['check_name']}  ({r['asset_key']})")
+            print(f"      penanggung jawab: {r['penanggung_jawab']}")
+            if r["outcome"] != "passed":
+                observed, count = r["observed_value"] or "-", r["unexpected_count"] or "-"
+                print(f"      observed: {observed}; unexpected: {count}")
+                if r["sample_keys"]:
+                    print(f"      sample keys: {', '.join(r['sample_keys'])}")
+            if r["ack_id"]:
+                print(
+                    f"      acknowledged #{r['ack_id']} by {r['acknowledged_by']} until "
+                    f"{r['ack_expires_on']}: {r['ack_note']}"
+                )
+            print(f"      run {r['run_id']} at {r['checked_at']:%Y-%m-%d %H:%M}")
     return EXIT_OK
 
 
@@ -412,6 +559,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("env", help="print shell exports for dbt and psql")
     p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("dq", help="quality failures by unit; acknowledge one (iku dq ack)")
+    p.add_argument("--unit", help="only this unit (substring of the steward)")
+    p.add_argument("--all", action="store_true", help="every check's latest result, passed ones too")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_dq, dq_action=None)
+    dq = p.add_subparsers(dest="dq_action")
+    q = dq.add_parser("list", help="open failures of the latest evaluation, by unit (the default)")
+    q.add_argument("--unit", help="only this unit (substring of the steward)")
+    q.add_argument("--all", action="store_true", help="every check's latest result, passed ones too")
+    q.add_argument("--format", choices=["text", "json"], default="text")
+    q = dq.add_parser("ack", help="acknowledge a failing check: reported, not blocking, until expiry")
+    q.add_argument("check", help="the check name (as iku dq lists it)")
+    q.add_argument("--note", required=True, help="why, and what is being done about it")
+    q.add_argument("--expires", required=True, help="last day it holds, YYYY-MM-DD (WIT)")
+    q.add_argument("--by", help="who acknowledges (default: $USER)")
+    q.add_argument(
+        "--key", action="append", default=[], help="only failures within these sample keys (repeatable)"
+    )
+    q = dq.add_parser("revoke", help="withdraw an acknowledgement")
+    q.add_argument("ack_id", type=int)
+    q = dq.add_parser("history", help="recent results, newest first")
+    q.add_argument("--check")
+    q.add_argument("--limit", type=int, default=50)
+    q = dq.add_parser("docs", help="rebuild the Data Docs and print the index path")
 
     p = sub.add_parser("ui", help="open the Dagster UI")
     p.add_argument("--port", type=int, default=3000)

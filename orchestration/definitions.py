@@ -1,15 +1,22 @@
 """The Gudang IKU code location: one Definitions for every asset, check, job and schedule."""
 
-from __future__ import annotations
-
-from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster import (
+    AssetSelection,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    Definitions,
+    RunStatusSensorContext,
+    ScheduleDefinition,
+    define_asset_job,
+    run_status_sensor,
+)
 
 from orchestration.assets.dbt import iku_dbt_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.gx_checks import gx_checks
-from orchestration.resources import SimpegResource, build_resources
+from orchestration.resources import SimpegResource, WarehouseResource, build_resources
 
 MART_KEYS = sorted(k for k in iku_dbt_assets.keys if k.path[0] == "marts")
 publish_asset = build_publish_asset(MART_KEYS)
@@ -29,6 +36,39 @@ nightly_schedule = ScheduleDefinition(
 )
 
 
+def _build_data_docs(context: RunStatusSensorContext, warehouse: WarehouseResource) -> None:
+    from orchestration.checks.data_docs import build_data_docs
+
+    engine = warehouse.engine()
+    try:
+        index = build_data_docs(engine)
+    finally:
+        engine.dispose()
+    context.log.info(f"Data Docs for run {context.dagster_run.run_id}: {index}")
+
+
+@run_status_sensor(
+    name="data_docs_after_refresh",
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[nightly_refresh],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Rebuild the stewards' Data Docs ($IKU_HOME/data_docs) after a refresh that published.",
+)
+def data_docs_after_refresh(context: RunStatusSensorContext, warehouse: WarehouseResource) -> None:
+    _build_data_docs(context, warehouse)
+
+
+@run_status_sensor(
+    name="data_docs_after_blocked_refresh",
+    run_status=DagsterRunStatus.FAILURE,
+    monitored_jobs=[nightly_refresh],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Rebuild the stewards' Data Docs after a refresh that failed or was blocked.",
+)
+def data_docs_after_blocked_refresh(context: RunStatusSensorContext, warehouse: WarehouseResource) -> None:
+    _build_data_docs(context, warehouse)
+
+
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
     """The code location; tests pass their own resources, everyone else the environment's."""
     return Definitions(
@@ -36,6 +76,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
+        sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh],
         # callers that predate SIMPEG get the drop folder's demo database, if any
         resources={"simpeg": SimpegResource(), **(resources if resources is not None else build_resources())},
     )

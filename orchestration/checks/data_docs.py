@@ -1,0 +1,135 @@
+"""GX Data Docs for stewards: static HTML of the latest evaluation of every GX check.
+
+Built from the sanitized GX validation results kept in `dq.check_results.gx_result` (never a
+value of a personal column: see gx_runner.sanitize_result), with an ephemeral GX context whose
+only Data Docs site is a folder, `$IKU_HOME/data_docs` by default. Beside GX's own pages,
+`stewards.html` lists the open failures by unit with their penanggung jawab, sample keys and
+acknowledgements. The folder is rebuilt whole and swapped in, so a reader never sees a mix.
+"""
+
+import html
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from orchestration import settings
+from orchestration.checks.dq_store import latest_results
+
+SITE_NAME = "gudang_iku"
+
+
+def data_docs_dir() -> Path:
+    return settings.iku_home() / "data_docs"
+
+
+def _gx_site(results: list[dict[str, Any]], folder: Path) -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    context.add_data_docs_site(
+        SITE_NAME,
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(folder)},
+        },
+    )
+    seen = set()
+    for r in results:
+        if not r.get("gx_result") or r["check_name"] in seen:
+            continue
+        seen.add(r["check_name"])
+        data = dict(r["gx_result"])
+        data.pop("id", None)
+        data["meta"] = {
+            **(data.get("meta") or {}),
+            "steward": r["steward"],
+            "penanggung_jawab": r["penanggung_jawab"],
+            "severity": r["severity"],
+            "outcome": r["outcome"],
+        }
+        validation = ExpectationSuiteValidationResult(**data)
+        key = ValidationResultIdentifier(
+            ExpectationSuiteIdentifier(name=r["check_name"]),
+            RunIdentifier(run_name=r["run_id"], run_time=r["checked_at"]),
+            "__none__",
+        )
+        context.validation_results_store.set(key, validation)
+    context.build_data_docs(site_names=[SITE_NAME])
+
+
+def _stewards_page(results: list[dict[str, Any]]) -> str:
+    e = html.escape
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        if r["outcome"] != "passed":
+            by_unit.setdefault(r["steward"], []).append(r)
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Gudang IKU: quality by unit</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+        ".failed{color:#b00}.acknowledged{color:#a60}</style></head><body>",
+        "<h1>Open quality failures by unit</h1>",
+        f"<p>Latest evaluation of every GX check, built {e(datetime.now().isoformat(timespec='seconds'))}. "
+        "ERROR failures block publishing unless acknowledged (<code>iku dq ack</code>). "
+        "<a href='index.html'>All validation results (GX Data Docs)</a>.</p>",
+    ]
+    if not by_unit:
+        parts.append("<p>No open failures.</p>")
+    for unit in sorted(by_unit):
+        parts.append(
+            f"<h2>{e(unit)}</h2><table><tr><th>check</th><th>asset</th><th>severity</th>"
+            "<th>outcome</th><th>penanggung jawab</th><th>observed</th><th>unexpected</th>"
+            "<th>sample keys</th><th>acknowledgement</th></tr>"
+        )
+        for r in by_unit[unit]:
+            ack = (
+                f"by {e(r['acknowledged_by'])} until {r['ack_expires_on']}: {e(r['ack_note'])}"
+                if r.get("ack_id")
+                else ""
+            )
+            parts.append(
+                f"<tr><td>{e(r['check_name'])}<br><small>{e(r['description'] or '')}</small></td>"
+                f"<td>{e(r['asset_key'])}</td><td>{e(r['severity'])}</td>"
+                f"<td class='{e(r['outcome'])}'>{e(r['outcome'])}</td><td>{e(r['penanggung_jawab'])}</td>"
+                f"<td>{e(r['observed_value'] or '')}</td><td>{r['unexpected_count'] or ''}</td>"
+                f"<td>{e(', '.join(r['sample_keys'] or []))}</td><td>{ack}</td></tr>"
+            )
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def build_data_docs(engine: sa.Engine, folder: Path | None = None) -> Path:
+    """Rebuild the Data Docs folder from the latest results in schema dq; returns index.html."""
+    folder = (folder or data_docs_dir()).resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    results = latest_results(engine)
+    building = folder.with_name(f"{folder.name}.building-{os.getpid()}")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir()
+    try:
+        _gx_site(results, building)
+        (building / "stewards.html").write_text(_stewards_page(results), encoding="utf-8")
+        old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        building.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return folder / "index.html"
