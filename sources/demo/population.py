@@ -283,6 +283,10 @@ def build_opds(rng: random.Random) -> list[Opd]:
     return opds
 
 
+def _not_after(d: date, as_of: date) -> date:
+    return d if d <= as_of else d.replace(year=d.year - 1)
+
+
 def _nip(birth: date, tmt: date, gender: str, seq: int) -> str:
     return f"{birth:%Y%m%d}{tmt:%Y%m}{gender}{seq % 1000:03d}"
 
@@ -352,7 +356,7 @@ def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date, seq
         age = rng.randint(22, 34)
     birth = date(as_of.year - age, rng.randint(1, 12), rng.randint(1, 28))
     if kind == "PPPK":
-        start_year = rng.choice([2021, 2022, 2023, 2024])
+        start_year = max(rng.choice([2021, 2022, 2023, 2024]), birth.year + 19)  # appointed at 19 or older
     elif kind == "CPNS":
         start_year = as_of.year if as_of.month >= 3 else as_of.year - 1
     else:
@@ -413,7 +417,10 @@ def _employee(rng: random.Random, opd: Opd, eselon: str | None, as_of: date, seq
         jenis_jabatan_id=jenis_jabatan,
         jabatan=jabatan,
         eselon_id=eselon,
-        tmt_jabatan=max(tmt_cpns, date(as_of.year - rng.randint(0, 5), rng.randint(1, 12), 1)),
+        # never after the snapshot: a month drawn later in the as-of year falls back a year
+        tmt_jabatan=max(
+            tmt_cpns, _not_after(date(as_of.year - rng.randint(0, 5), rng.randint(1, 12), 1), as_of)
+        ),
         tingkat_pendidikan_id=edu,
         tahun_lulus=min(as_of.year, birth.year + rng.randint(18, 30)),
         kedudukan_hukum_id=kedudukan,
