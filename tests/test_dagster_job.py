@@ -65,20 +65,19 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     assert not unclaimed.passed and unclaimed.severity.value == "WARN"
     assert "rekap_absen_manual.xlsx" in unclaimed.metadata["unclaimed_files"].value
 
-    # a new snapshot with an unknown code fails a dbt test: nothing is published
+    # a new snapshot that arrives empty (the export broke) fails a blocking check: nothing is
+    # published and marts keep the last good values
     source = next(drop.glob("siasn_pns_*.csv"))
     with source.open(encoding="utf-8", newline="") as fh:
-        table = list(csv.reader(fh, delimiter="|"))
-    col = table[0].index("JENIS PEGAWAI ID")
-    table[1][col] = "9"
+        header = next(csv.reader(fh, delimiter="|"))
     newer = drop / "siasn_pns_2026-01-31.csv"
     with newer.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, delimiter="|").writerows(table)
+        csv.writer(fh, delimiter="|").writerow(header)
 
     third = _run(database_url, drop)
     assert not third.success
     failed = [c for c in third.get_asset_check_evaluations() if not c.passed]
-    assert any("jenis_pegawai" in c.check_name for c in failed)
+    assert any(c.check_name == "raw_siasn_pns_not_empty" and c.severity.value == "ERROR" for c in failed)
     assert AssetKey(["publish", "marts"]) not in {
         e.asset_key for e in third.get_asset_materialization_events()
     }

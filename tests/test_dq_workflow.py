@@ -178,7 +178,7 @@ def _personal_values(seed: int, scale: float) -> set[str]:
 
 @pytest.mark.warehouse
 @pytest.mark.slow
-def test_refresh_with_defects_blocks_keeps_marts_and_leaks_nothing(
+def test_refresh_with_defects_reports_them_and_leaks_nothing(
     engine, database_url, demo_dir, tmp_path, monkeypatch, capfd
 ) -> None:
     monkeypatch.setenv("IKU_HOME", str(tmp_path / "iku_home"))
@@ -193,15 +193,12 @@ def test_refresh_with_defects_blocks_keeps_marts_and_leaks_nothing(
     defective = tmp_path / "defective"
     generate(defective, seed=7, scale=0.2, as_of=DEMO_AS_OF, defects=defect_rates(0.005))
     second = _run(database_url, defective)
-    blocking = [
-        e for e in second.get_asset_check_evaluations() if not e.passed and e.severity.value == "ERROR"
-    ]
-    assert blocking, "the defects fail a blocking check"
-    assert AssetKey(["publish", "marts"]) not in {
-        e.asset_key for e in second.get_asset_materialization_events()
-    }
+    # source defects warn (routed to the stewards) and do not hold back the night's IKU; a
+    # blocking failure keeping marts is tested in test_dagster_job
+    warned = [e for e in second.get_asset_check_evaluations() if not e.passed]
+    assert warned and all(e.severity.value == "WARN" for e in warned), "the defects are reported, as WARN"
+    assert AssetKey(["publish", "marts"]) in {e.asset_key for e in second.get_asset_materialization_events()}
     with engine.connect() as conn:
-        assert conn.execute(sa.text("select * from marts.fct_iku order by iku_id")).all() == published
         results = (
             conn.execute(sa.text("select * from dq.check_results where run_id = :r"), {"r": second.run_id})
             .mappings()
