@@ -318,6 +318,7 @@ def pemberhentian_rows(
     They are no longer in the SIASN PNS snapshot; their NIP follows their birth date."""
     per_year = max(1, round(len(employees) * 0.025))
     weights = [w for _, w in PEMBERHENTIAN]
+    issued: set[str] = set()  # a NIP is one person: more than 100 leavers a year share suffixes
     for year in range(2019, as_of.year + 1):
         for k in range(per_year):
             jenis = rng.choices([j for j, _ in PEMBERHENTIAN], weights=weights)[0]
@@ -333,7 +334,12 @@ def pemberhentian_rows(
                 birth = birth.replace(year=birth.year - 1)
             tmt_cpns = date(birth.year + rng.randint(22, 30), rng.choice([1, 3, 12]), 1)
             gender = rng.choice("12")
-            nip = f"{birth:%Y%m%d}{tmt_cpns:%Y%m}{gender}{900 + k % 100:03d}"
+            urut = 900 + k % 100
+            nip = f"{birth:%Y%m%d}{tmt_cpns:%Y%m}{gender}{urut:03d}"
+            while nip in issued:
+                urut = urut + 1 if urut < 999 else 900
+                nip = f"{birth:%Y%m%d}{tmt_cpns:%Y%m}{gender}{urut:03d}"
+            issued.add(nip)
             sk = tmt - timedelta(days=rng.randint(-20, 90)) if jenis == "BUP" else tmt + timedelta(days=30)
             yield {
                 "id": f"B-{nip}",

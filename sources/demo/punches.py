@@ -120,18 +120,18 @@ def pin_map_rows(machine: Machine, opd_id: str, users: list[User], rng: random.R
         if user.nip is None:
             continue
         if user.since > INSTALLED and rng.random() < 0.3:
-            rows.append(
-                [
-                    machine.serial,
-                    machine.location,
-                    opd_id,
-                    user.pin,
-                    former_nip(rng, INSTALLED),
-                    person_name(rng),
-                    INSTALLED,
-                    user.since - timedelta(days=rng.randint(30, 200)),
-                ]
-            )
+            former = [
+                machine.serial,
+                machine.location,
+                opd_id,
+                user.pin,
+                former_nip(rng, INSTALLED),
+                person_name(rng),
+                INSTALLED,
+                user.since - timedelta(days=rng.randint(30, 200)),
+            ]
+            if former[-1] > INSTALLED:  # a PIN held before the machine existed is no PIN at all
+                rows.append(former)
         nip = f"'{user.nip}" if rng.random() < 0.2 else user.nip  # pasted from a CSV export
         rows.append([machine.serial, machine.location, opd_id, user.pin, nip, user.nama, user.since, None])
     return rows
