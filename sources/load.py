@@ -1,8 +1,19 @@
-"""Bulk loading of source files into schema `raw` with PostgreSQL COPY, audited and reconciled.
+"""Bulk loading of source files into schema `raw`: COPY of the file's text, typed, validated and
+quarantined set-based in PostgreSQL, audited and reconciled.
 
 For every file: rows read = rows loaded + rows quarantined, checked before commit. The load
-runs in one transaction, so a file that fails leaves the previous raw data as it was. A file
-whose checksum equals the last loaded one is not loaded again.
+runs in one transaction (an audited `sources.batch.Batch`), so a file that fails leaves the
+previous raw data as it was. A file whose checksum equals the last loaded one is not loaded
+again; loads of the same raw table wait for each other and re-check that checksum under the lock.
+
+How a file travels: its bytes after the header go by COPY into a temporary stage of text
+columns (`_line`, `_nf`, `c1 .. c<width>`; dropped at commit, never logged), then one
+INSERT ... SELECT types the good rows into `raw.<table>` and the rejections into
+`audit.quarantine` (sources.conform.typing_sql). Delimited files without a quote character are
+copied as they are (the fast path); files with quotes, and files COPY refuses (a row with the
+wrong number of fields, blank lines), go line by line (each physical line one text value, split
+in SQL). Workbooks are read by openpyxl and their text cells copied into the same stage, so
+every source is typed by the same SQL. Personal columns reach only that temporary stage.
 """
 
 from __future__ import annotations
@@ -10,84 +21,82 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
+import psycopg2
 import sqlalchemy as sa
 
-from sources.conform import Rejection, conform, map_header
+from sources.batch import AUDIT_SCHEMA, RAW_SCHEMA, WIT, Batch, BatchResult, ensure_audit
+from sources.conform import Mapping, canonical_load_sql, dedupe_sql, map_header, typing_sql
 from sources.contracts import Contract, normalize_header
-from sources.readers import SourceFileError, read_file
+from sources.raw_tables import (
+    create_load_table,
+    ensure_raw_table,
+    index_and_analyze,
+    index_partition,
+    is_partitioned,
+    nip_columns,
+    raw_table_ddl,
+    relkind,
+    swap_partition,
+)
+from sources.readers import SourceFile, SourceFileError, read_file
 
-RAW_SCHEMA = "raw"
-AUDIT_SCHEMA = "audit"
-WIT = ZoneInfo("Asia/Jayapura")
+__all__ = [
+    "AUDIT_SCHEMA",
+    "RAW_SCHEMA",
+    "WIT",
+    "BatchResult",
+    "as_of_date",
+    "ensure_audit",
+    "ensure_raw_table",
+    "load_file",
+    "load_files",
+    "raw_table_ddl",
+    "sha256_of",
+]
+
+log = logging.getLogger(__name__)
+STAGE = "_iku_stage"
+LINES = "_iku_lines"
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
-
-AUDIT_DDL = f"""
-create schema if not exists {AUDIT_SCHEMA};
-create schema if not exists {RAW_SCHEMA};
-create table if not exists {AUDIT_SCHEMA}.load_batches (
-    batch_id          bigserial primary key,
-    source            text not null,
-    raw_table         text not null,
-    file_name         text not null,
-    file_sha256       text not null,
-    file_bytes        bigint not null,
-    as_of_date        date,
-    rows_read         bigint,
-    rows_loaded       bigint,
-    rows_quarantined  bigint,
-    started_at        timestamptz not null default now(),
-    finished_at       timestamptz,
-    outcome           text not null default 'running'
-        check (outcome in ('running', 'loaded', 'unchanged', 'failed')),
-    message           text,
-    run_id            text
-);
-create table if not exists {AUDIT_SCHEMA}.quarantine (
-    batch_id      bigint not null references {AUDIT_SCHEMA}.load_batches (batch_id),
-    source        text not null,
-    file_name     text not null,
-    line_number   integer not null,
-    field         text not null,
-    value         text,
-    reason        text not null,
-    primary key (batch_id, line_number)
-);
-create index if not exists load_batches_source_idx
-    on {AUDIT_SCHEMA}.load_batches (source, started_at desc);
-"""
+_PG_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp1252": "WIN1252"}
+_CHUNK = 1 << 20
 
 
 @dataclass
-class BatchResult:
-    source: str
-    file_name: str
-    outcome: str
-    batch_id: int | None = None
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    notes: list[str] = field(default_factory=list)
-    message: str | None = None
+class FileScan:
+    sha256: str
+    size: int
+    newlines: int
+    ends_with_newline: bool
+    has_quote: bool
 
-    @property
-    def reconciles(self) -> bool:
-        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+def scan(path: Path) -> FileScan:
+    """One pass over the bytes: checksum, physical lines, and whether any quote character occurs."""
+    digest = hashlib.sha256()
+    newlines = size = 0
+    has_quote = False
+    last = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            newlines += chunk.count(b"\n")
+            has_quote = has_quote or b'"' in chunk
+            size += len(chunk)
+            last = chunk[-1:]
+    return FileScan(digest.hexdigest(), size, newlines, last == b"\n", has_quote)
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return scan(path).sha256
 
 
 def as_of_date(path: Path) -> date | None:
@@ -101,224 +110,332 @@ def as_of_date(path: Path) -> date | None:
         return None
 
 
-def ensure_audit(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        conn.exec_driver_sql(AUDIT_DDL)
-
-
-def raw_table_ddl(contract: Contract) -> str:
-    cols = ",\n    ".join(f"{c.name} {c.sql_type}" for c in contract.loaded_columns)
-    return (
-        f"create table if not exists {RAW_SCHEMA}.{contract.raw_table} (\n"
-        f"    _batch_id bigint not null,\n"
-        f"    _source_file text not null,\n"
-        f"    _source_line integer not null,\n"
-        f"    _as_of_date date,\n"
-        f"    {cols}\n)"
+def _last_loaded(cur: Any, contract: Contract, file_name: str) -> tuple[int, str] | None:
+    """(batch, checksum) of what the raw table holds now: the source's last load (snapshot) or
+    this file's last load (per_file)."""
+    cur.execute(
+        f"select batch_id, file_sha256 from {AUDIT_SCHEMA}.load_batches "
+        "where source = %s and outcome = 'loaded' and (not %s or file_name = %s) "
+        "order by batch_id desc limit 1",
+        (contract.name, contract.mode == "per_file", file_name),
     )
+    row = cur.fetchone()
+    return (row[0], row[1]) if row else None
 
 
-class _ChunkReader(io.RawIOBase):
-    """A file-like object over an iterator of bytes, for psycopg2's copy_expert (streaming)."""
+class _LineCsv(io.RawIOBase):
+    """The physical lines of a byte stream as CSV rows `line,"text"` for COPY (empty lines
+    skipped, line numbers kept): the per-line path, for files COPY cannot take as they are."""
 
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks = chunks
+    def __init__(self, fh: Any, first_line: int):
+        self._lines = enumerate(fh, start=first_line)
         self._buffer = b""
 
     def readable(self) -> bool:
         return True
 
+    def _fill(self) -> None:
+        parts, size = [], 0
+        for number, raw in self._lines:
+            text = raw.rstrip(b"\r\n")
+            if not text:
+                continue
+            part = b'%d,"%s"\n' % (number, text.replace(b'"', b'""'))
+            parts.append(part)
+            size += len(part)
+            if size >= _CHUNK:
+                break
+        self._buffer = b"".join(parts)
+
     def readinto(self, b) -> int:  # type: ignore[override]
-        while not self._buffer:
-            try:
-                self._buffer = next(self._chunks)
-            except StopIteration:
-                return 0
+        if not self._buffer:
+            self._fill()
         n = min(len(b), len(self._buffer))
         b[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
         return n
 
 
-@dataclass
-class _Counter:
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
+def _stage_table(width: int, numbered: bool) -> str:
+    cells = ", ".join(f"c{i} text" for i in range(1, width + 1))
+    if numbered:
+        cells = f"_line integer not null, _nf integer not null, {cells}"
+    return f"create temp table {STAGE} ({cells}) on commit drop"
 
 
-def _csv_chunks(
-    rows: Iterator[tuple[int, list[str | None]] | Rejection],
-    prefix: list[str],
-    rejection_prefix: list[str],
-    counter: _Counter,
-    rejections: io.TextIOBase,
-    rows_per_chunk: int = 2000,
-) -> Iterator[bytes]:
-    """Accepted rows as CSV for COPY; rejections written aside, ready for COPY too."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    rej_writer = csv.writer(rejections, lineterminator="\n")
-    pending = 0
-    for item in rows:
-        counter.read += 1
-        if isinstance(item, Rejection):
-            counter.rejected += 1
-            rej_writer.writerow([*rejection_prefix, item.line, item.field, item.value, item.reason])
-            continue
-        line, values = item
-        counter.accepted += 1
-        writer.writerow([*prefix, line, *("" if v is None else v for v in values)])
-        pending += 1
-        if pending >= rows_per_chunk:
-            yield buf.getvalue().encode()
-            buf.seek(0)
-            buf.truncate()
-            pending = 0
-    if pending:
-        yield buf.getvalue().encode()
-
-
-def _last_loaded_checksum(conn: sa.Connection, contract: Contract, path: Path) -> str | None:
-    """The checksum of what the raw table holds now: the source's last load (snapshot) or
-    this file's last load (per_file)."""
-    per_file = contract.mode == "per_file"
-    return conn.execute(
-        sa.text(
-            f"select file_sha256 from {AUDIT_SCHEMA}.load_batches "
-            "where source = :s and outcome = 'loaded' and (not :per_file or file_name = :f) "
-            "order by batch_id desc limit 1"
-        ),
-        {"s": contract.name, "per_file": per_file, "f": path.name},
-    ).scalar()
-
-
-def _open_batch(engine: sa.Engine, contract: Contract, path: Path, sha: str, run_id: str | None) -> int:
-    with engine.begin() as conn:
-        return conn.execute(
-            sa.text(
-                f"insert into {AUDIT_SCHEMA}.load_batches "
-                "(source, raw_table, file_name, file_sha256, file_bytes, as_of_date, run_id) "
-                "values (:s, :t, :f, :h, :b, :d, :r) returning batch_id"
-            ),
-            {
-                "s": contract.name,
-                "t": f"{RAW_SCHEMA}.{contract.raw_table}",
-                "f": path.name,
-                "h": sha,
-                "b": path.stat().st_size,
-                "d": as_of_date(path),
-                "r": run_id,
-            },
-        ).scalar_one()
-
-
-def _close_batch(engine: sa.Engine, batch_id: int, outcome: str, counter: _Counter, message: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                f"update {AUDIT_SCHEMA}.load_batches set outcome = :o, message = :m, "
-                "finished_at = now(), rows_read = :r, rows_loaded = 0, rows_quarantined = 0 "
-                "where batch_id = :id"
-            ),
-            {"o": outcome, "m": message, "id": batch_id, "r": counter.read},
+def _copy_delimited(batch: Batch, source: SourceFile, scanned: FileScan) -> tuple[int | None, int]:
+    """Stage a delimited file. Returns (the line of its first row when the stage holds the file's
+    cells as they are (in file order, blank lines included), None when it is numbered by line;
+    the rows staged)."""
+    cur, width = batch.cursor, len(source.header)
+    encoding = _PG_ENCODING[source.encoding]
+    delimiter = "E'\\t'" if source.delimiter == "\t" else f"'{source.delimiter}'"
+    lines_after_header = scanned.newlines + (0 if scanned.ends_with_newline else 1) - source.header_line
+    if not scanned.has_quote:
+        cur.execute("savepoint stage")
+        cur.execute(_stage_table(width, numbered=False))
+        try:
+            with source.path.open("rb") as fh:
+                for _ in range(source.header_line):
+                    fh.readline()
+                copied = batch.copy(
+                    f"copy {STAGE} ({', '.join(f'c{i}' for i in range(1, width + 1))}) from stdin "
+                    f"with (format csv, delimiter {delimiter}, encoding '{encoding}')",
+                    fh,
+                )
+            if copied == lines_after_header:
+                cur.execute("release savepoint stage")
+                return source.header_line + 1, copied
+        except psycopg2.DataError:
+            pass  # a row COPY refuses (field count, blank line): line by line below
+        cur.execute("rollback to savepoint stage")
+    cur.execute(f"create temp table {LINES} (_line integer not null, _text text) on commit drop")
+    with source.path.open("rb") as fh:
+        for _ in range(source.header_line):
+            fh.readline()
+        batch.copy(
+            f"copy {LINES} from stdin with (format csv, encoding '{encoding}')",
+            _LineCsv(fh, source.header_line + 1),
         )
+    d = source.delimiter.replace("'", "''") if source.delimiter != "\t" else "\t"
+    split = (
+        f"case when strpos(_text, '\"') > 0 then audit.iku_split_csv(_text, E'{d}') "
+        f"else string_to_array(_text, E'{d}') end"
+    )
+    cells = ", ".join(f"cells[{i}] as c{i}" for i in range(1, width + 1))
+    cur.execute(
+        f"create temp table {STAGE} on commit drop as select _line, cardinality(cells) as _nf, {cells} "
+        f"from (select _line, {split} as cells from {LINES}) x "
+        "where audit.iku_strip(array_to_string(cells, '')) <> ''"
+    )
+    return None, cur.rowcount
 
 
-def load_file(engine: sa.Engine, contract: Contract, path: Path, run_id: str | None = None) -> BatchResult:
+def _copy_cells(batch: Batch, source: SourceFile, width: int) -> tuple[None, int]:
+    """Stage rows a reader yields as text cells (workbooks): line, field count, cells."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for line, cells in source.rows:
+        padded = (cells + [""] * width)[:width]
+        writer.writerow([line, len(cells), *padded])
+    batch.cursor.execute(_stage_table(width, numbered=True))
+    buffer.seek(0)
+    rows = batch.copy(f"copy {STAGE} from stdin with (format csv)", io.BytesIO(buffer.getvalue().encode()))
+    return None, rows
+
+
+def _notes(source: SourceFile, mapping: Mapping) -> list[str]:
+    notes = list(source.notes)
+    if mapping.unknown_headers:
+        notes.append("columns not in the contract, not loaded: " + ", ".join(mapping.unknown_headers))
+    return notes
+
+
+def load_file(
+    engine: sa.Engine,
+    contract: Contract,
+    path: Path,
+    run_id: str | None = None,
+    *,
+    analyze: bool = True,
+) -> BatchResult:
     """Load one delivered file in one transaction.
 
     `snapshot` sources: the file replaces the whole table. `per_file` sources (monthly
     attendance, say): the file replaces the rows an earlier version of the same file loaded.
+    With `analyze` (the default), the raw table's key and NIP indexes are ensured and its
+    statistics refreshed in the same transaction; `load_files` does that once for many files.
     """
     ensure_audit(engine)
-    sha = sha256_of(path)
-    with engine.connect() as conn:
-        if _last_loaded_checksum(conn, contract, path) == sha:
-            return BatchResult(
-                contract.name,
-                path.name,
-                "unchanged",
-                message="same checksum as the last loaded file; nothing to do",
-            )
-    expected = {normalize_header(c.header) for c in contract.columns}
-    batch_id = _open_batch(engine, contract, path, sha, run_id)
-    counter = _Counter()
+    ensure_raw_table(engine, contract)
+    scanned = scan(path)
+    raw = engine.raw_connection()
     try:
-        source = read_file(path, expected)
-        mapping = map_header(contract, source)
-        notes = list(source.notes)
-        if mapping.unknown_headers:
-            notes.append("columns not in the contract, not loaded: " + ", ".join(mapping.unknown_headers))
-        as_of = as_of_date(path) or datetime.now(WIT).date()
-        columns = [
-            "_batch_id",
-            "_source_file",
-            "_as_of_date",
-            "_source_line",
-            *(c.name for c in mapping.columns),
-        ]
-        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejections:
-            chunks = _csv_chunks(
-                conform(contract, source, mapping, as_of),
-                prefix=[str(batch_id), path.name, as_of.isoformat()],
-                rejection_prefix=[str(batch_id), contract.name, path.name],
-                counter=counter,
-                rejections=rejections,
-            )
-            raw = engine.raw_connection()
-            try:
-                cur = raw.cursor()
-                cur.execute(raw_table_ddl(contract))
-                if contract.mode == "per_file":
-                    cur.execute(
-                        f"delete from {RAW_SCHEMA}.{contract.raw_table} where _source_file = %s",
-                        (path.name,),
-                    )
-                else:
-                    cur.execute(f"truncate {RAW_SCHEMA}.{contract.raw_table}")
-                cur.copy_expert(
-                    f"copy {RAW_SCHEMA}.{contract.raw_table} ({', '.join(columns)}) "
-                    "from stdin with (format csv)",
-                    _ChunkReader(chunks),
-                )
-                loaded = cur.rowcount
-                rejections.seek(0)
-                cur.copy_expert(
-                    f"copy {AUDIT_SCHEMA}.quarantine (batch_id, source, file_name, line_number, "
-                    "field, value, reason) from stdin with (format csv)",
-                    rejections,
-                )
-                if loaded != counter.accepted or counter.read != loaded + counter.rejected:
-                    raise RuntimeError(
-                        f"reconciliation failed: read {counter.read}, loaded {loaded}, "
-                        f"quarantined {counter.rejected}"
-                    )
-                cur.execute(
-                    f"update {AUDIT_SCHEMA}.load_batches set outcome = 'loaded', finished_at = now(), "
-                    "rows_read = %s, rows_loaded = %s, rows_quarantined = %s, message = %s "
-                    "where batch_id = %s",
-                    (counter.read, loaded, counter.rejected, "; ".join(notes) or None, batch_id),
-                )
-                raw.commit()
-            except BaseException:
-                raw.rollback()
-                raise
-            finally:
-                raw.close()
-    except SourceFileError as exc:
-        _close_batch(engine, batch_id, "failed", counter, str(exc))
+        last = _last_loaded(raw.cursor(), contract, path.name)
+        raw.rollback()
+    finally:
+        raw.close()
+    if last and last[1] == scanned.sha256:
+        return BatchResult(
+            contract.name,
+            path.name,
+            "unchanged",
+            message="same checksum as the last loaded file; nothing to do",
+        )
+    try:
+        with Batch(
+            engine,
+            contract.name,
+            contract.raw_table,
+            path.name,
+            scanned.sha256,
+            scanned.size,
+            as_of_date(path),
+            run_id,
+        ) as batch:
+            return _load(batch, contract, path, scanned, analyze)
+    except SourceFileError:
         raise
     except Exception as exc:
-        _close_batch(engine, batch_id, "failed", counter, f"{path.name}: {exc}")
         raise SourceFileError(path, f"load failed: {exc}") from exc
-    return BatchResult(
-        contract.name,
-        path.name,
-        "loaded",
-        batch_id,
-        counter.read,
-        counter.accepted,
-        counter.rejected,
-        notes,
+
+
+def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analyze: bool) -> BatchResult:
+    cur = batch.cursor
+    expected = {normalize_header(c.header) for c in contract.columns}
+    source = read_file(path, expected)
+    mapping = map_header(contract, source)
+    notes = _notes(source, mapping)
+    as_of = as_of_date(path) or datetime.now(WIT).date()
+    # temp tables have no statistics: no JIT, no sort-based plan chosen on a wrong estimate (the
+    # one sort, of the key hashes, stays); dates as text in ISO form (duplicate-key values)
+    cur.execute(
+        "set local work_mem = '256MB'; set local jit = off; set local enable_sort = off; "
+        "set local datestyle = 'ISO, YMD'"
     )
+    batch.lock_raw_table(path.name if contract.mode == "per_file" else None)
+    last = _last_loaded(cur, contract, path.name)
+    if last and last[1] == scanned.sha256:  # loaded meanwhile by a concurrent run
+        batch.finish("unchanged", 0, 0, 0, "same checksum as a load that finished meanwhile; nothing to do")
+        return BatchResult(contract.name, path.name, "unchanged", batch.batch_id, message="loaded meanwhile")
+    if path.suffix.lower() == ".xlsx":
+        numbered_from, staged = _copy_cells(batch, source, mapping.width)
+    else:
+        numbered_from, staged = _copy_delimited(batch, source, scanned)
+    # where the rows go: a new partition (per-file source), or the table emptied in this
+    # transaction (snapshot; TRUNCATE gives it new storage): either way written without WAL
+    # under wal_level = minimal
+    partition = None
+    if is_partitioned(contract) and relkind(cur, contract.raw_table) == "p":
+        partition = create_load_table(cur, contract.raw_table, path.name, batch.batch_id)
+        target = f"{RAW_SCHEMA}.{partition}"
+    elif contract.mode == "per_file":  # a raw table not (yet) partitioned
+        target = f"{RAW_SCHEMA}.{contract.raw_table}"
+        if last:  # rows of this file exist only if a load of it finished
+            cur.execute(f"delete from {target} where _source_file = %s", (path.name,))
+    else:
+        target = f"{RAW_SCHEMA}.{contract.raw_table}"
+        cur.execute(f"truncate {target}")
+    meta = {
+        "_batch_id": str(batch.batch_id),
+        "_source_file": "'" + path.name.replace("'", "''") + "'",
+        "_source_line": "_line",
+        "_as_of_date": f"date '{as_of.isoformat()}'",
+    }
+    read = loaded = quarantined = 0
+    stage, blank_rows = STAGE, numbered_from is not None
+    canonical = canonical_load_sql(
+        mapping, stage=STAGE, target=target, meta=meta, as_of=as_of, numbered_from=numbered_from
+    )
+    if canonical is not None:  # rows already canonical: loaded at once
+        cur.execute(canonical.insert)
+        read = loaded = cur.rowcount
+        if loaded < staged:  # the others, through the typing functions
+            cur.execute(canonical.rest)
+            stage, numbered_from = canonical.rest_table, None
+    if canonical is None or loaded < staged:
+        sql = typing_sql(
+            contract,
+            mapping,
+            stage=stage,
+            target=target,
+            batch_id=batch.batch_id,
+            file_name=path.name,
+            meta=meta,
+            as_of=as_of,
+            numbered_from=numbered_from,
+            key=(),
+            blank_rows=blank_rows,
+        )
+        for statement in sql.prepare:
+            cur.execute(statement)
+        cur.execute(sql.load)
+        more_read, more_loaded, quarantined = cur.fetchone()
+        read, loaded = read + more_read, loaded + more_loaded
+    batch.rows_read = read
+    duplicates = _first_of_each_key(batch, contract, mapping, target, partition, path.name)
+    loaded, quarantined = loaded - duplicates, quarantined + duplicates
+    if partition:
+        cur.execute(f"analyze {target}")
+        swap_partition(cur, contract.raw_table, path.name, partition)
+    batch.finish("loaded", read, loaded, quarantined, "; ".join(notes) or None)
+    if analyze:  # after the commit: the data is in, indexes and statistics only speed up its readers
+        try:
+            index_and_analyze(cur, contract.raw_table, contract.key, nip_columns(contract))
+            batch.commit()
+        except psycopg2.Error:
+            log.warning("%s: indexes or statistics not refreshed", contract.raw_table, exc_info=True)
+    return BatchResult(contract.name, path.name, "loaded", batch.batch_id, read, loaded, quarantined, notes)
+
+
+def _first_of_each_key(
+    batch: Batch, contract: Contract, mapping: Mapping, target: str, partition: str | None, file_name: str
+) -> int:
+    """Quarantine the second and later rows of a key within the file (the first wins); returns
+    how many. A new partition gets its indexes here, the key's unique: when that index builds,
+    no key repeats and there is nothing more to do (the usual case, at the price of an index the
+    partition needs anyway)."""
+    cur = batch.cursor
+    if partition and contract.key:
+        cur.execute("savepoint unique_key")
+        try:
+            index_partition(cur, partition, contract.raw_table, contract.key, nip_columns(contract))
+            cur.execute("release savepoint unique_key")
+            return 0
+        except psycopg2.errors.UniqueViolation:
+            cur.execute("rollback to savepoint unique_key")
+    if not contract.key:
+        return 0
+    cur.execute(
+        dedupe_sql(
+            contract, mapping, target=target, batch_id=batch.batch_id, file_name=file_name, key=contract.key
+        )
+    )
+    quarantined, deleted = cur.fetchone()
+    assert quarantined == deleted, (quarantined, deleted)
+    if partition:
+        index_partition(cur, partition, contract.raw_table, contract.key, nip_columns(contract))
+    return quarantined
+
+
+def load_files(
+    engine: sa.Engine,
+    contract: Contract,
+    paths: list[Path],
+    run_id: str | None = None,
+    workers: int = 2,
+) -> list[BatchResult]:
+    """Load files of one contract (each its own transaction; a per-file source's files
+    `workers` at a time, each on its own connection), then ensure the raw table's indexes and
+    statistics once. Raises the first file's SourceFileError after the others have finished."""
+    if contract.mode != "per_file" or workers <= 1 or len(paths) <= 1:
+        outcomes: list[BatchResult | BaseException] = []
+        for path in paths:
+            try:
+                outcomes.append(load_file(engine, contract, path, run_id, analyze=False))
+            except Exception as exc:
+                outcomes.append(exc)
+                break
+    else:
+        ensure_audit(engine)
+        ensure_raw_table(engine, contract)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(load_file, engine, contract, p, run_id, analyze=False) for p in paths]
+            outcomes = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result())
+                except Exception as exc:
+                    outcomes.append(exc)
+    results = [r for r in outcomes if isinstance(r, BatchResult)]
+    if any(r.outcome == "loaded" for r in results):
+        raw = engine.raw_connection()
+        try:
+            index_and_analyze(raw.cursor(), contract.raw_table, contract.key, nip_columns(contract))
+            raw.commit()
+        finally:
+            raw.close()
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return results

@@ -4,13 +4,12 @@ Every check passes on clean demo data; every kind of deliberate demo defect is r
 check (quarantined rows by `raw_<source>_nothing_quarantined`, flagged rows by the specific
 check, with the defect's NIP among the sample keys); files the readers cope with (Latin-1,
 title rows) pass every check; a doctored fct_iku fails the IKU checks. The checks run through
-`gx_runner.run_check` (no Dagster); sample keys are run here as dq_store runs them.
+`gx_runner.run_suite`, suite by suite (no Dagster); sample keys are run here as dq_store runs them.
 """
 
 from __future__ import annotations
 
 import csv
-import gc
 import re
 import uuid
 from pathlib import Path
@@ -19,7 +18,14 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from orchestration.checks.gx_runner import SUITES_DIR, CheckOutcome, CheckSpec, load_suites, run_check
+from orchestration.checks.gx_runner import (
+    SUITES_DIR,
+    CheckOutcome,
+    CheckSpec,
+    load_suites,
+    run_check,
+    run_suite,
+)
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import dbt_env, drop_database, ensure_database, make_engine, sqlalchemy_url
 from sources.contracts import load_contracts
@@ -60,10 +66,13 @@ def _keys(engine: sa.Engine, spec: CheckSpec) -> list[str]:
 
 
 def _run(specs, url: str) -> dict[str, CheckOutcome]:
-    outcomes = {}
+    """The checks suite by suite, as the Dagster multi-asset checks run them."""
+    by_suite: dict[str, list[CheckSpec]] = {}
     for spec in specs:
-        outcomes[spec.name] = run_check(spec, sqlalchemy_url(url))
-        gc.collect()  # each GX context keeps a connection until collected (160 checks > max_connections)
+        by_suite.setdefault(spec.suite, []).append(spec)
+    outcomes = {}
+    for suite_specs in by_suite.values():
+        outcomes.update(run_suite(suite_specs, url))
     return outcomes
 
 
@@ -129,23 +138,65 @@ def _seed_codes(reference: str) -> set[str]:
         return {r[column] for r in csv.DictReader(fh)}
 
 
-def test_code_lists_match_the_reference_seeds() -> None:
-    """Raw checks cannot read schema `reference` (the seeds are built after them), so the code
-    lists are copies: a steward changes the seed, this test names the suite to follow."""
+def test_code_checks_read_the_reference_seeds() -> None:
+    """One definition of every code: the codes_known checks are generated from the seed CSVs
+    (raw checks run before dbt builds the seeds, so they read the files, not schema
+    `reference`); no suite file restates a code list."""
     found = 0
-    for path in sorted(SUITES_DIR.glob("*.yml")):
-        for check in yaml.safe_load(path.read_text())["checks"]:
-            lists = dict(re.findall(r"(\w+) not in \(([^)]*)\)", check.get("sample_keys") or ""))
-            for e in check["expectations"]:
-                if "reference" not in e:
-                    continue
-                found += 1
-                column, codes = e["kwargs"]["column"], set(e["kwargs"]["value_set"])
-                expected = _seed_codes(e["reference"]) | set(e.get("also_allowed", []))
-                assert codes == expected, f"{path.name}: {check['name']} {column}"
-                in_sql = set(re.findall(r"'([^']*)'", lists[column]))
-                assert in_sql == codes, f"{path.name}: {check['name']} sample_keys list of {column}"
+    for path in sorted(SUITES_DIR.glob("raw_*.yml")):
+        data = yaml.safe_load(path.read_text())
+        for check in data.get("checks") or []:
+            assert not check["name"].endswith("_codes_known"), f"{path.name} restates a code list"
+            assert not any("reference" in e for e in check["expectations"]), f"{path.name}: {check['name']}"
+        codes = (data.get("standard") or {}).get("codes") or {}
+        if not codes:
+            continue
+        spec = next(s for s in load_suites() if s.name == f"{path.stem}_codes_known")
+        for column, rule in codes.items():
+            found += 1
+            reference = rule if isinstance(rule, str) else rule["reference"]
+            also = set() if isinstance(rule, str) else {str(c) for c in rule.get("also_allowed", [])}
+            expected = (_seed_codes(reference) - {""}) | also
+            in_sql = re.search(rf"{column} not in \(([^)]*)\)", spec.query)
+            assert in_sql, f"{spec.name}: no measure of {column}"
+            assert set(re.findall(r"'([^']*)'", in_sql.group(1))) == expected, f"{spec.name} {column}"
+            assert f"{column} not in" in (spec.sample_keys or ""), f"{spec.name}: sample keys of {column}"
     assert found >= 10
+
+
+def test_no_check_runs_a_subquery_per_row() -> None:
+    """Membership and consistency are set operations (joins, windows, aggregates): no
+    `exists (...)` and no subquery correlated on an outer alias, in any check or sample key."""
+    for spec in load_suites():
+        for sql in (spec.query, spec.sample_keys or "", *(e.query or "" for e in spec.expectations)):
+            flat = " ".join(sql.lower().split())
+            assert "exists (" not in flat, f"{spec.name}: {flat[:120]}"
+            assert not re.search(r"where \w+\.\w+ = \w+\.\w+\)", flat), f"{spec.name}: correlated subquery"
+
+
+def test_standard_checks_are_generated_from_the_contracts() -> None:
+    """Required columns, NIP columns and keys come from the contracts; a suite file restates none."""
+    from orchestration.checks.standard import sources_by_table
+
+    for table, source in sources_by_table().items():
+        specs = {s.name: s for s in load_suites() if s.asset == ("raw", table)}
+        schema = specs[f"raw_{table}_schema_and_required"]
+        assert schema.generated and schema.fetch
+        columns = next(e for e in schema.expectations if e.type == "expect_table_columns_to_match_set")
+        assert columns.kwargs["column_set"] == list(source.required)
+        measured = {e.kwargs["column"] for e in schema.expectations if e.measure}
+        assert {f"missing__{c}" for c in source.required} | {f"bad_nip__{n}" for n in source.nips} == measured
+        key = specs.get(f"raw_{table}_key_unique")
+        if key is None:
+            continue
+        measured = {e.kwargs["column"] for e in key.expectations}
+        if source.simpeg or (source.mode == "per_file" and len(measured) == 1):
+            # rows merged by key (SIMPEG), or files no rule ties the key to: the key is grouped
+            assert measured == {"rows_sharing_a_key"}
+            assert f"group by {', '.join(source.key)}" in key.query
+        else:  # written by the loader: one load per file, and for a per-file source its file rule
+            assert "rows_of_an_older_batch" in measured and "newest_batch" in key.query
+            assert f"group by {', '.join(source.key)}" not in key.query
 
 
 # --------------------------------------------------------------------------- clean demo data
@@ -199,8 +250,8 @@ def test_a_load_out_of_the_volume_band_is_reported(clean_built) -> None:
         conn.exec_driver_sql(
             "insert into audit.load_batches (source, raw_table, file_name, file_sha256, file_bytes, "
             "rows_read, rows_loaded, rows_quarantined, outcome) "
-            "select source, raw_table, file_name, 'again', file_bytes, rows_read, rows_loaded * 2, "
-            "rows_quarantined, 'loaded' from audit.load_batches where source = 'siasn_pns'"
+            "select source, raw_table, file_name, 'again', file_bytes, rows_loaded * 2 + rows_quarantined, "
+            "rows_loaded * 2, rows_quarantined, 'loaded' from audit.load_batches where source = 'siasn_pns'"
         )
     try:
         spec = next(s for s in load_suites() if s.name == "raw_siasn_pns_volume_vs_previous_load")

@@ -92,3 +92,86 @@ def test_parse_timestamp_accepts_machine_and_excel_formats(raw: str, expected: s
 def test_parse_timestamp_rejects_with_a_reason(raw: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         parse_timestamp(raw)
+
+
+SAME_RULES_CORPUS = {
+    "date": [
+        "01-08-1966",
+        "1/8/1966",
+        "1966-08-01",
+        "1966-08-01 00:00:00",
+        "24320",
+        "24320.0",
+        "31-02-1980",
+        "1980/13/01",
+        "kemarin",
+        "01-01-1850",
+        " 01.08.1966 ",
+        "0000-01-01",
+        "29-02-2024",
+        "29-02-2023",
+        "2101-01-01",
+        "1966-8-1T07:21",
+        "999999",
+        "01-08-66",
+        "it's",
+        "",
+    ],
+    "nip": [
+        "'196608011988031001",
+        " 19660801 198803 1 001 ",
+        "196608011988031001.0",
+        "1.96608E+17",
+        "19660801198803100",
+        "19660801198803100A",
+        "196608011988031001\u00a0",
+        "1966080119880310011",
+    ],
+    "timestamp": [
+        "2025-12-01 07:21:33",
+        "2025-12-01 7:21",
+        "2025-12-01T07:21:33.500000",
+        "01-12-2025 07:21:33",
+        "1-12-2025 07:21",
+        "01/12/2025 07:21",
+        "01.12.2025 07.21.33",
+        "45992.30663194",
+        "45992.999999",
+        "45992",
+        "2025-12-01",
+        "01-12-2025",
+        "31-02-2025 07:00",
+        "2025-12-01 24:00",
+        "2025-12-01 07:60:00",
+        "12/01/2025 7:21:33 AM",
+        "01-12-2025 07:21 pm",
+        "kemarin jam 7",
+        "2025",
+        "99999.5",
+    ],
+    "integer": ["12", "12.0", "+7", "-0", "007", "dua", "1.5", "1\u00a0000", " 42 "],
+    "decimal": ["1.234,50", "1234.5", "-3,5", "1e3", ".5", "abc", "1.2.3", "12 345,6", "nan"],
+    "text": ["  a b  ", "\u00a0x\t", "plain"],
+}
+
+
+@pytest.mark.warehouse
+def test_sql_functions_apply_the_same_rules(engine) -> None:
+    """The loader types in SQL (sources.values.SQL_FUNCTIONS): same values, same reasons."""
+    import sqlalchemy as sa
+
+    from sources.batch import ensure_audit
+    from sources.values import PARSERS, sql_parser
+
+    ensure_audit(engine)
+    with engine.connect() as conn:
+        for kind, cases in SAME_RULES_CORPUS.items():
+            for raw in cases:
+                try:
+                    expected = (PARSERS[kind](raw), None)
+                except ValueError as exc:
+                    expected = (None, str(exc))
+                got = conn.execute(
+                    sa.text(f"select value, error from {sql_parser(kind)}(:v)"), {"v": raw}
+                ).one()
+                assert tuple(got) == expected, (kind, raw)

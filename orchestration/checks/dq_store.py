@@ -18,6 +18,7 @@ query and are filtered by `clean_keys`.
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -74,8 +75,18 @@ create index if not exists check_results_run_idx on dq.check_results (run_id);
 
 def ensure_dq_schema(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('gudang_iku_dq_ddl'))"))
-        conn.exec_driver_sql(DQ_DDL)
+        _ensure_dq(conn)
+
+
+def _ensure_dq(conn: sa.Connection) -> None:
+    """Create schema dq in this transaction unless its tables exist (one catalog lookup; the
+    DDL, under a lock, only the first time)."""
+    tables = ("dq.check_results", "dq.acknowledgements")
+    ready = " and ".join(f"to_regclass('{t}') is not null" for t in tables)
+    if conn.execute(sa.text(f"select {ready}")).scalar():
+        return
+    conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('gudang_iku_dq_ddl'))"))
+    conn.exec_driver_sql(DQ_DDL)
 
 
 # --------------------------------------------------------------------------- sample keys
@@ -96,14 +107,18 @@ def clean_keys(values: list[Any]) -> list[str]:
 
 
 def sample_keys(engine: sa.Engine, spec: CheckSpec) -> list[str]:
-    """The suite's `sample_keys` query (at most 20 keys), run only for a failing check."""
+    """The suite's `sample_keys` query (at most 20 keys), run only for a failing check; none
+    when that query cannot run (the table is missing: the check's own message says so)."""
     if not spec.sample_keys:
         return []
-    with engine.connect() as conn:
-        # newlines: a suite's query may end in a -- comment
-        query = f"select key from (\n{spec.sample_keys}\n) as s limit {MAX_SAMPLE_KEYS}"
-        result = conn.execute(sa.text(query))
-        return clean_keys(list(result.scalars()))
+    try:
+        with engine.connect() as conn:
+            # newlines: a suite's query may end in a -- comment
+            query = f"select key from (\n{spec.sample_keys}\n) as s limit {MAX_SAMPLE_KEYS}"
+            result = conn.execute(sa.text(query))
+            return clean_keys(list(result.scalars()))
+    except sa.exc.DBAPIError:
+        return []
 
 
 # --------------------------------------------------------------------------- routing
@@ -264,67 +279,99 @@ class Evaluation:
 def evaluate(
     engine: sa.Engine, spec: CheckSpec, outcome: CheckOutcome, run_id: str, today: date | None = None
 ) -> Evaluation:
-    """Sample keys and routing for a failure, the acknowledgement that may cover it, and one
-    dq.check_results row per route."""
-    ensure_dq_schema(engine)
-    keys = [] if outcome.success else sample_keys(engine, spec)
-    routes = route(spec, keys)
+    """`evaluate_suite` of one check."""
+    return evaluate_suite(engine, [(spec, outcome)], run_id, today)[0]
+
+
+INSERT_RESULT = sa.text(
+    "insert into dq.check_results (run_id, check_name, suite, asset_key, severity, outcome, "
+    "blocking, observed_value, unexpected_count, unexpected_percent, sample_keys, steward, "
+    "penanggung_jawab, description, ack_id, expectations, gx_result) values (:run, :check, "
+    ":suite, :asset, :severity, :outcome, :blocking, :observed, :count, :percent, :keys, "
+    ":steward, :pj, :description, :ack, cast(:expectations as jsonb), cast(:gx as jsonb))"
+)
+
+
+def evaluate_suite(
+    engine: sa.Engine,
+    checks: Sequence[tuple[CheckSpec, CheckOutcome]],
+    run_id: str,
+    today: date | None = None,
+) -> list[Evaluation]:
+    """For each check: sample keys and routing of a failure, the acknowledgement that may cover
+    it, and one dq.check_results row per route; a suite's rows in one transaction (schema dq
+    created in it the first time). Sample keys run only for failures whose query ran."""
+    keys = {
+        spec.name: [] if outcome.success or outcome.error else sample_keys(engine, spec)
+        for spec, outcome in checks
+    }
+    evaluations, rows = [], []
     with engine.begin() as conn:
-        ack = None if outcome.success else active_acknowledgement(conn, spec.name, keys, today)
-        status = "passed" if outcome.success else ("acknowledged" if ack else "failed")
-        blocking = status == "failed" and spec.severity == "ERROR"
-        percents = [e.unexpected_percent for e in outcome.failed if e.unexpected_percent is not None]
-        expectations = [
-            {
-                "expectation": e.type,
-                "column": e.kwargs.get("column"),
-                "success": e.success,
-                "observed": None if e.observed is None else str(e.observed)[:500],
-                "unexpected_count": e.unexpected_count,
-                "unexpected_percent": e.unexpected_percent,
-            }
-            for e in outcome.expectations
-        ]
-        for r in routes:
-            conn.execute(
-                sa.text(
-                    "insert into dq.check_results (run_id, check_name, suite, asset_key, severity, outcome, "
-                    "blocking, observed_value, unexpected_count, unexpected_percent, sample_keys, steward, "
-                    "penanggung_jawab, description, ack_id, expectations, gx_result) values (:run, :check, "
-                    ":suite, :asset, :severity, :outcome, :blocking, :observed, :count, :percent, :keys, "
-                    ":steward, :pj, :description, :ack, cast(:expectations as jsonb), "
-                    "cast(:gx as jsonb))"
-                ),
-                {
-                    "run": run_id,
-                    "check": spec.name,
-                    "suite": spec.suite,
-                    "asset": "/".join(spec.asset),
-                    "severity": spec.severity,
-                    "outcome": status,
-                    "blocking": blocking,
-                    "observed": outcome.observed_summary,
-                    "count": outcome.unexpected_count,
-                    "percent": max(percents) if percents else None,
-                    "keys": list(r.keys),
-                    "steward": r.steward,
-                    "pj": r.penanggung_jawab,
-                    "description": spec.description,
-                    "ack": ack.ack_id if ack else None,
-                    "expectations": json.dumps(expectations, default=str),
-                    "gx": json.dumps(outcome.gx_result, default=str) if outcome.gx_result else None,
-                },
+        _ensure_dq(conn)
+        for spec, outcome in checks:
+            found = keys[spec.name]
+            ack = None if outcome.success else active_acknowledgement(conn, spec.name, found, today)
+            status = "passed" if outcome.success else ("acknowledged" if ack else "failed")
+            blocking = status == "failed" and spec.severity == "ERROR"
+            routes = route(spec, found)
+            rows += [_result_row(spec, outcome, run_id, status, blocking, r, ack) for r in routes]
+            evaluations.append(
+                Evaluation(
+                    spec,
+                    status,
+                    blocking,
+                    tuple(found),
+                    tuple(routes),
+                    ack,
+                    outcome.observed_summary,
+                    outcome.unexpected_count,
+                )
             )
-    return Evaluation(
-        spec,
-        status,
-        blocking,
-        tuple(keys),
-        tuple(routes),
-        ack,
-        outcome.observed_summary,
-        outcome.unexpected_count,
-    )
+        if rows:
+            conn.execute(INSERT_RESULT, rows)
+    return evaluations
+
+
+def _result_row(
+    spec: CheckSpec,
+    outcome: CheckOutcome,
+    run_id: str,
+    status: str,
+    blocking: bool,
+    r: Route,
+    ack: Acknowledgement | None,
+) -> dict[str, Any]:
+    percents = [e.unexpected_percent for e in outcome.failed if e.unexpected_percent is not None]
+    expectations = [
+        {
+            "expectation": e.type,
+            "column": e.kwargs.get("column"),
+            "success": e.success,
+            "observed": None if e.observed is None else str(e.observed)[:500],
+            "unexpected_count": e.unexpected_count,
+            "unexpected_percent": e.unexpected_percent,
+        }
+        for e in outcome.expectations
+    ]
+    return {
+        "run": run_id,
+        "check": spec.name,
+        "suite": spec.suite,
+        "asset": "/".join(spec.asset),
+        "severity": spec.severity,
+        "outcome": status,
+        "blocking": blocking,
+        "observed": outcome.observed_summary,
+        "count": outcome.unexpected_count,
+        "percent": max(percents) if percents else None,
+        "keys": list(r.keys),
+        "steward": r.steward,
+        "pj": r.penanggung_jawab,
+        "description": spec.description,
+        "ack": ack.ack_id if ack else None,
+        "expectations": json.dumps(expectations, default=str),
+        "gx": json.dumps(outcome.gx_result, default=str) if outcome.gx_result else None,
+    }
 
 
 # --------------------------------------------------------------------------- reading (CLI, Data Docs)

@@ -1,25 +1,33 @@
 """Dagster asset checks built from the GX suites, beside the assets they check.
 
+One `@multi_asset_check` per suite (one table): its specs are the suite's checks, with their
+names, severities and asset keys; one execution validates the whole suite (gx_runner.run_suite:
+one GX validation per distinct query) and yields one AssetCheckResult per check. ERROR specs
+are blocking.
+
 Each evaluation is recorded in schema `dq` (orchestration.checks.dq_store), routed to a steward.
 An ERROR check that fails blocks publishing unless a steward acknowledged the failure: an
 acknowledged failure is reported as failed with severity WARN (visible, not blocking) and
 metadata `outcome: acknowledged`.
 """
 
+from collections.abc import Iterator
+
 from dagster import (
     AssetCheckExecutionContext,
+    AssetCheckKey,
     AssetCheckResult,
     AssetChecksDefinition,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetKey,
     MetadataValue,
-    asset_check,
+    multi_asset_check,
 )
 
-from orchestration.checks.dq_store import Evaluation, evaluate
-from orchestration.checks.gx_runner import CheckSpec, load_suites, run_check
+from orchestration.checks.dq_store import Evaluation, evaluate_suite
+from orchestration.checks.gx_runner import CheckSpec, run_suite, suites, warehouse_engine
 from orchestration.resources import WarehouseResource
-from orchestration.warehouse import sqlalchemy_url
 
 SEVERITY = {"ERROR": AssetCheckSeverity.ERROR, "WARN": AssetCheckSeverity.WARN}
 
@@ -56,42 +64,74 @@ def check_result(evaluation: Evaluation) -> AssetCheckResult:
     )
 
 
-def build_gx_check(spec: CheckSpec) -> AssetChecksDefinition:
-    @asset_check(
-        asset=AssetKey(list(spec.asset)),
-        name=spec.name,
-        description=f"[{spec.severity}] {spec.description}",
-        blocking=spec.severity == "ERROR",
+def _log(context: AssetCheckExecutionContext, spec: CheckSpec, evaluation: Evaluation, outcome) -> None:
+    for failed in outcome.failed:
+        context.log.warning(f"{spec.name}: {failed.type} failed, observed {failed.observed}")
+    who = routed_to(evaluation)
+    if evaluation.outcome == "acknowledged":
+        ack = evaluation.acknowledgement
+        context.log.warning(
+            f"{spec.name} [ERROR→acknowledged] failed but is acknowledged (#{ack.ack_id} by "
+            f"{ack.acknowledged_by} until {ack.expires_on}): not blocking. Routed to {who}."
+            if spec.severity == "ERROR"
+            else f"{spec.name} [WARN] failed, acknowledged (#{ack.ack_id}). Routed to {who}."
+        )
+    elif evaluation.blocking:
+        context.log.error(
+            f"{spec.name} [ERROR] failed: BLOCKS PUBLISHING; schema marts keeps the last good "
+            f"IKU values. Routed to {who}; sample keys: {', '.join(evaluation.sample_keys) or '-'}. "
+            f"See `iku dq`."
+        )
+    elif evaluation.outcome == "failed":
+        context.log.warning(f"{spec.name} [WARN] failed (publishes, reported). Routed to {who}.")
+
+
+def _check_key(spec: CheckSpec) -> AssetCheckKey:
+    return AssetCheckKey(AssetKey(list(spec.asset)), spec.name)
+
+
+def build_suite_checks(suite: str, specs: tuple[CheckSpec, ...]) -> AssetChecksDefinition:
+    """One multi-asset check for a suite: every check of it validated in one execution."""
+    by_key = {_check_key(s): s for s in specs}
+
+    @multi_asset_check(
+        name=f"gx_{suite}",
+        specs=[
+            AssetCheckSpec(
+                spec.name,
+                asset=AssetKey(list(spec.asset)),
+                description=f"[{spec.severity}] {spec.description}",
+                blocking=spec.severity == "ERROR",
+            )
+            for spec in specs
+        ],
+        can_subset=True,
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
-        outcome = run_check(spec, sqlalchemy_url(warehouse.connection_url()))
-        engine = warehouse.engine()
-        try:
-            evaluation = evaluate(engine, spec, outcome, context.run.run_id)
-        finally:
-            engine.dispose()
-        for failed in outcome.failed:
-            context.log.warning(f"{spec.name}: {failed.type} failed, observed {failed.observed}")
-        who = routed_to(evaluation)
-        if evaluation.outcome == "acknowledged":
-            ack = evaluation.acknowledgement
-            context.log.warning(
-                f"{spec.name} [ERROR→acknowledged] failed but is acknowledged (#{ack.ack_id} by "
-                f"{ack.acknowledged_by} until {ack.expires_on}): not blocking. Routed to {who}."
-                if spec.severity == "ERROR"
-                else f"{spec.name} [WARN] failed, acknowledged (#{ack.ack_id}). Routed to {who}."
+    def _checks(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
+        url = warehouse.connection_url()
+        chosen = [by_key[k] for k in by_key if k in context.selected_asset_check_keys]
+        context.log.info(f"{suite}: {len(chosen)} of {len(specs)} checks, one validation per query")
+        outcomes = run_suite(chosen, url)
+        errors = {o.error for o in outcomes.values() if o.error}
+        for error in sorted(errors):  # a table dbt did not build, say: every check reading it fails
+            context.log.error(f"{suite}: a query cannot run: {error}")
+        checked = [(spec, outcomes[spec.name]) for spec in chosen]
+        evaluations = evaluate_suite(warehouse_engine(url), checked, context.run.run_id)
+        for (spec, outcome), evaluation in zip(checked, evaluations, strict=True):
+            _log(context, spec, evaluation, outcome)
+            result = check_result(evaluation)
+            yield AssetCheckResult(
+                asset_key=AssetKey(list(spec.asset)),
+                check_name=spec.name,
+                passed=result.passed,
+                severity=result.severity,
+                metadata=result.metadata,
+                description=result.description,
             )
-        elif evaluation.blocking:
-            context.log.error(
-                f"{spec.name} [ERROR] failed: BLOCKS PUBLISHING; schema marts keeps the last good "
-                f"IKU values. Routed to {who}; sample keys: {', '.join(evaluation.sample_keys) or '-'}. "
-                f"See `iku dq`."
-            )
-        elif evaluation.outcome == "failed":
-            context.log.warning(f"{spec.name} [WARN] failed (publishes, reported). Routed to {who}.")
-        return check_result(evaluation)
 
-    return _check
+    return _checks
 
 
-gx_checks = [build_gx_check(spec) for spec in load_suites()]
+gx_checks = [build_suite_checks(suite, specs) for suite, specs in suites().items()]

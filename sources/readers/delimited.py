@@ -98,3 +98,41 @@ def read_delimited(path: Path, expected_headers: set[str]) -> SourceFile:
         delimiter=delimiter,
         notes=notes,
     )
+
+
+# One physical line split into cells as Python's csv reader splits it (quote '"', doubled quotes,
+# a quote inside an unquoted field kept as written, strict=False), for the loader's per-line path
+# (sources.load): used only for lines that hold a quote, the others split with string_to_array.
+# A quoted field left open at the end of the line ends there (a record spanning lines is read as
+# separate lines, each then rejected for its field count).
+SPLIT_SQL = r"""
+create or replace function audit.iku_split_csv(line text, delim text) returns text[]
+language plpgsql immutable parallel safe as $f$
+declare
+    cells text[] := '{}';
+    cell text := '';
+    state int := 0;  -- 0 start of field, 1 in field, 2 in quoted field, 3 quote in quoted field
+    c text;
+begin
+    foreach c in array regexp_split_to_array(line, '') loop
+        if state = 0 then
+            if c = '"' then state := 2;
+            elsif c = delim then cells := cells || cell; cell := '';
+            else cell := cell || c; state := 1;
+            end if;
+        elsif state = 1 then
+            if c = delim then cells := cells || cell; cell := ''; state := 0;
+            else cell := cell || c;
+            end if;
+        elsif state = 2 then
+            if c = '"' then state := 3; else cell := cell || c; end if;
+        else
+            if c = '"' then cell := cell || c; state := 2;
+            elsif c = delim then cells := cells || cell; cell := ''; state := 0;
+            else cell := cell || c; state := 1;
+            end if;
+        end if;
+    end loop;
+    return cells || cell;
+end $f$;
+"""

@@ -4,6 +4,8 @@ Why it is built this way:
 
 - Rows stream from SIMPEG (server-side cursor) through `sources.conform` straight into a
   PostgreSQL COPY into a temporary stage table: memory stays flat, nothing moves row by row.
+- The audited batch (open, lock of the raw table, quarantine, reconcile, close, indexes and
+  statistics) is `sources.batch`, shared with the file loader.
 - Everything the extraction changes in the warehouse (raw rows, quarantine, the audit batch, the
   stored watermark) changes in one transaction: a failed extraction leaves raw data and
   watermark as they were, so the next run picks up the same changes again.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -29,19 +32,17 @@ from typing import TextIO
 
 import sqlalchemy as sa
 
-from sources.conform import Rejection, conform, map_header
-from sources.load import (
+from sources.batch import (
     AUDIT_SCHEMA,
     RAW_SCHEMA,
     WIT,
+    Batch,
     BatchResult,
-    _ChunkReader,
-    _close_batch,
-    _Counter,
-    _csv_chunks,
+    ChunkReader,
     ensure_audit,
-    raw_table_ddl,
 )
+from sources.conform import Rejection, conform, map_header
+from sources.raw_tables import index_and_analyze, raw_table_ddl
 from sources.simpeg.config import TableConfig
 from sources.simpeg.source import (
     ExtractError,
@@ -74,6 +75,45 @@ create table if not exists {AUDIT_SCHEMA}.extract_watermarks (
     updated_at        timestamptz not null default now()
 );
 """
+
+
+@dataclass
+class _Counter:
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+
+
+def _csv_chunks(
+    rows: Iterator[tuple[int, list[str | None]] | Rejection],
+    prefix: list[str],
+    rejection_prefix: list[str],
+    counter: _Counter,
+    rejections: io.TextIOBase,
+    rows_per_chunk: int = 2000,
+) -> Iterator[bytes]:
+    """Accepted rows as CSV for COPY; rejections written aside, ready for COPY too."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    rej_writer = csv.writer(rejections, lineterminator="\n")
+    pending = 0
+    for item in rows:
+        counter.read += 1
+        if isinstance(item, Rejection):
+            counter.rejected += 1
+            rej_writer.writerow([*rejection_prefix, item.line, item.field, item.value, item.reason])
+            continue
+        line, values = item
+        counter.accepted += 1
+        writer.writerow([*prefix, line, *("" if v is None else v for v in values)])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+            pending = 0
+    if pending:
+        yield buf.getvalue().encode()
 
 
 def full_refresh_requested() -> bool:
@@ -177,25 +217,6 @@ def _plan(engine: sa.Engine, table: TableConfig, full_refresh: bool) -> _Plan:
     if since is None:
         return _Plan("full", None, "no stored watermark: in full", ddl)
     return _Plan("incremental", since, f"incremental: {table.watermark} >= {since!r}", ddl)
-
-
-def _open_batch(engine: sa.Engine, table: TableConfig, run_id: str | None) -> int:
-    """The audit row of this extraction, committed at once so that a failure stays visible."""
-    with engine.begin() as conn:
-        return conn.execute(
-            sa.text(
-                f"insert into {AUDIT_SCHEMA}.load_batches "
-                "(source, raw_table, file_name, file_sha256, file_bytes, as_of_date, run_id) "
-                "values (:s, :t, :f, '-', 0, :d, :r) returning batch_id"
-            ),
-            {
-                "s": table.name,
-                "t": f"{RAW_SCHEMA}.{table.raw_table}",
-                "f": table.label,
-                "d": datetime.now(WIT).date(),
-                "r": run_id,
-            },
-        ).scalar_one()
 
 
 def _label_rejections(
@@ -323,18 +344,19 @@ def _notes(table: TableConfig, plan: _Plan, result: ExtractResult) -> list[str]:
 
 
 def _apply(
-    cur,
+    batch: Batch,
     table: TableConfig,
     plan: _Plan,
     batch_id: int,
-    stage_rows: _ChunkReader,
+    stage_rows: ChunkReader,
     columns: list[str],
     files: tuple[TextIO, TextIO],
 ) -> ExtractResult:
     """Inside the transaction: stage, quarantine, merge or replace. Counts are not final until
     the stage has been read, so the result carries them back for reconciliation."""
     rejections, rejected_keys = files
-    cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"simpeg:{table.name}",))
+    cur = batch.cursor
+    batch.lock_raw_table()
     for ddl in plan.ddl:
         cur.execute(ddl)
     cur.execute(f"create temp table {STAGE} (like {RAW_SCHEMA}.{table.raw_table}) on commit drop")
@@ -371,34 +393,27 @@ def _apply(
     )
 
 
-def _close(cur, table: TableConfig, result: ExtractResult, stream: SourceStream) -> None:
-    """Record the batch and the new watermark, in the same transaction as the data."""
-    cur.execute(
-        f"update {AUDIT_SCHEMA}.load_batches set outcome = %s, finished_at = now(), "
-        "rows_read = %s, rows_loaded = %s, rows_quarantined = %s, message = %s, "
-        "file_sha256 = %s, file_bytes = %s where batch_id = %s",
-        (
-            result.outcome,
-            result.rows_read,
-            result.rows_loaded,
-            result.rows_quarantined,
-            result.message,
-            stream.sha256,
-            stream.bytes,
-            result.batch_id,
-        ),
-    )
+def _close(batch: Batch, table: TableConfig, result: ExtractResult, stream: SourceStream) -> None:
+    """Record the new watermark and the batch, committed with the data."""
     if table.watermark:
-        _save_watermark(cur, table, result.watermark, result.batch_id)
+        _save_watermark(batch.cursor, table, result.watermark, result.batch_id)
+    if result.rows_loaded:
+        index_and_analyze(
+            batch.cursor, table.raw_table, (), [c.name for c in table.loaded_columns if c.type == "nip"]
+        )
+    batch.finish(
+        result.outcome,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_quarantined,
+        result.message,
+        sha256=stream.sha256,
+        file_bytes=stream.bytes,
+    )
 
 
 def _run(
-    warehouse: sa.Engine,
-    simpeg: sa.Engine,
-    table: TableConfig,
-    plan: _Plan,
-    batch_id: int,
-    counter: _Counter,
+    batch: Batch, simpeg: sa.Engine, table: TableConfig, plan: _Plan, counter: _Counter
 ) -> ExtractResult:
     found = source_columns(simpeg, table)
     header = selected_header(table, found)
@@ -423,16 +438,14 @@ def _run(
         )
         chunks = _csv_chunks(
             items,
-            prefix=[str(batch_id), table.label, as_of.isoformat()],
-            rejection_prefix=[str(batch_id), table.name, table.label],
+            prefix=[str(batch.batch_id), table.label, as_of.isoformat()],
+            rejection_prefix=[str(batch.batch_id), table.name, table.label],
             counter=counter,
             rejections=rejections,
         )
-        raw = warehouse.raw_connection()
         try:
-            cur = raw.cursor()
             result = _apply(
-                cur, table, plan, batch_id, _ChunkReader(chunks), columns, (rejections, rejected_keys)
+                batch, table, plan, batch.batch_id, ChunkReader(chunks), columns, (rejections, rejected_keys)
             )
             result.rows_quarantined += counter.rejected
             result.rows_read = counter.read - result.rows_unchanged
@@ -446,13 +459,10 @@ def _run(
             result.columns_not_mapped = sorted(name for low, name in found.items() if low not in mapped)
             result.notes = _notes(table, plan, result)
             result.message = "; ".join(result.notes)
-            _close(cur, table, result, stream)
-            raw.commit()
+            _close(batch, table, result, stream)
         except BaseException:
-            raw.rollback()
+            batch.rows_read = counter.read
             raise
-        finally:
-            raw.close()
     return result
 
 
@@ -474,17 +484,17 @@ def extract_table(
         full_refresh = full_refresh_requested()
     ensure_extract_audit(warehouse)
     plan = _plan(warehouse, table, full_refresh)
-    batch_id = _open_batch(warehouse, table, run_id)
     counter = _Counter()
-    try:
-        return _run(warehouse, simpeg, table, plan, batch_id, counter)
-    except ExtractError as exc:
-        _close_batch(warehouse, batch_id, "failed", counter, str(exc))
-        raise
-    except Exception as exc:
-        error = ExtractError(table, f"extraction failed: {exc}")
-        _close_batch(warehouse, batch_id, "failed", counter, str(error))
-        raise error from exc
+    batch = Batch(
+        warehouse, table.name, table.raw_table, table.label, "-", 0, datetime.now(WIT).date(), run_id
+    )
+    with batch:  # a failure is recorded, reconciling, before it propagates
+        try:
+            return _run(batch, simpeg, table, plan, counter)
+        except ExtractError:
+            raise
+        except Exception as exc:
+            raise ExtractError(table, f"extraction failed: {exc}") from exc
 
 
 def extract_all(
