@@ -133,6 +133,85 @@ bounded as (
 
 ),
 
+-- Lookups as set-based joins (a few riwayat rows per employee), never per-row subqueries:
+-- the riwayat are views over raw tables without indexes.
+plt as (
+
+    -- the Plt/Plh flag of the newest riwayat jabatan of each employee and position
+    select distinct on (nip, jabatan_id)
+        nip,
+        jabatan_id,
+        is_pelaksana_tugas
+    from riwayat_jabatan
+    where nip is not null and jabatan_id is not null
+    order by nip asc, jabatan_id asc, tmt_jabatan desc, riwayat_jabatan_id desc
+
+),
+
+jabatan as (
+
+    -- the riwayat jabatan in force at each change point
+    select distinct on (bounded.nip, bounded.valid_from)
+        bounded.nip,
+        bounded.valid_from,
+        riwayat_jabatan.jenis_jabatan_id,
+        riwayat_jabatan.jabatan_id,
+        riwayat_jabatan.jabatan_nama,
+        riwayat_jabatan.eselon_id,
+        riwayat_jabatan.is_pelaksana_tugas,
+        riwayat_jabatan.tmt_jabatan,
+        riwayat_jabatan.opd_id,
+        riwayat_jabatan.unor_id
+    from bounded
+    inner join riwayat_jabatan
+        on
+            bounded.nip = riwayat_jabatan.nip
+            and bounded.valid_from >= riwayat_jabatan.tmt_jabatan
+    order by
+        bounded.nip asc,
+        bounded.valid_from asc,
+        riwayat_jabatan.tmt_jabatan desc,
+        riwayat_jabatan.riwayat_jabatan_id desc
+
+),
+
+golongan as (
+
+    -- the riwayat golongan in force at each change point
+    select distinct on (bounded.nip, bounded.valid_from)
+        bounded.nip,
+        bounded.valid_from,
+        riwayat_golongan.golongan_id,
+        riwayat_golongan.tmt_golongan
+    from bounded
+    inner join riwayat_golongan
+        on
+            bounded.nip = riwayat_golongan.nip
+            and bounded.valid_from >= riwayat_golongan.tmt_golongan
+    order by
+        bounded.nip asc,
+        bounded.valid_from asc,
+        riwayat_golongan.tmt_golongan desc,
+        riwayat_golongan.riwayat_golongan_id desc
+
+),
+
+pendidikan as (
+
+    -- the highest education graduated by each change point
+    select
+        bounded.nip,
+        bounded.valid_from,
+        max(riwayat_pendidikan.tingkat_pendidikan_id) as tingkat_pendidikan_id
+    from bounded
+    inner join riwayat_pendidikan
+        on
+            bounded.nip = riwayat_pendidikan.nip
+            and bounded.valid_from >= riwayat_pendidikan.tanggal_lulus
+    group by bounded.nip, bounded.valid_from
+
+),
+
 from_snapshot as (
 
     select
@@ -165,15 +244,10 @@ from_snapshot as (
             bounded.nip = snapshot.nip
             and bounded.valid_from = snapshot.dbt_valid_from::date
     -- SIASN's export does not say Plt/Plh: the riwayat jabatan of the same position does
-    left join lateral (
-        select riwayat_jabatan.is_pelaksana_tugas
-        from riwayat_jabatan
-        where
-            riwayat_jabatan.nip = bounded.nip
-            and riwayat_jabatan.jabatan_id = snapshot.jabatan_id
-        order by riwayat_jabatan.tmt_jabatan desc
-        limit 1
-    ) as plt on true
+    left join plt
+        on
+            bounded.nip = plt.nip
+            and snapshot.jabatan_id = plt.jabatan_id
 
 ),
 
@@ -210,31 +284,18 @@ rebuilt as (
     from bounded
     inner join first_version
         on bounded.nip = first_version.nip
-    left join lateral (
-        select riwayat_jabatan.*
-        from riwayat_jabatan
-        where
-            riwayat_jabatan.nip = bounded.nip
-            and riwayat_jabatan.tmt_jabatan <= bounded.valid_from
-        order by riwayat_jabatan.tmt_jabatan desc, riwayat_jabatan.riwayat_jabatan_id desc
-        limit 1
-    ) as jabatan on true
-    left join lateral (
-        select riwayat_golongan.*
-        from riwayat_golongan
-        where
-            riwayat_golongan.nip = bounded.nip
-            and riwayat_golongan.tmt_golongan <= bounded.valid_from
-        order by riwayat_golongan.tmt_golongan desc, riwayat_golongan.riwayat_golongan_id desc
-        limit 1
-    ) as golongan on true
-    left join lateral (
-        select max(riwayat_pendidikan.tingkat_pendidikan_id) as tingkat_pendidikan_id
-        from riwayat_pendidikan
-        where
-            riwayat_pendidikan.nip = bounded.nip
-            and riwayat_pendidikan.tanggal_lulus <= bounded.valid_from
-    ) as pendidikan on true
+    left join jabatan
+        on
+            bounded.nip = jabatan.nip
+            and bounded.valid_from = jabatan.valid_from
+    left join golongan
+        on
+            bounded.nip = golongan.nip
+            and bounded.valid_from = golongan.valid_from
+    left join pendidikan
+        on
+            bounded.nip = pendidikan.nip
+            and bounded.valid_from = pendidikan.valid_from
     where bounded.valid_from < first_version.dbt_valid_from::date
 
 ),

@@ -109,6 +109,7 @@ held as (
 episodes as (
 
     select
+        row_number() over () as episode_row,
         nip,
         golongan_id,
         tmt_golongan,
@@ -122,27 +123,21 @@ episodes as (
 
 at_due as (
 
-    select
+    -- the version valid on the due date, as a set-based join (a few versions per employee):
+    -- the newest one when versions overlap, none when no version covers it
+    select distinct on (episodes.episode_row)
         episodes.*,
-        version_at.jenis_asn,
-        version_at.is_active_service,
-        version_at.opd_id,
-        version_at.tingkat_pendidikan_id
+        versions.jenis_asn,
+        versions.is_active_service,
+        versions.opd_id,
+        versions.tingkat_pendidikan_id
     from episodes
-    left join lateral (
-        select
-            versions.jenis_asn,
-            versions.is_active_service,
-            versions.opd_id,
-            versions.tingkat_pendidikan_id
-        from versions
-        where
-            versions.nip = episodes.nip
-            and versions.valid_from <= episodes.due_date
+    left join versions
+        on
+            episodes.nip = versions.nip
+            and episodes.due_date >= versions.valid_from
             and (versions.valid_to is null or episodes.due_date < versions.valid_to)
-        order by versions.valid_from desc
-        limit 1
-    ) as version_at on true
+    order by episodes.episode_row asc, versions.valid_from desc
 
 ),
 

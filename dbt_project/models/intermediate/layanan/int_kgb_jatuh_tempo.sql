@@ -115,6 +115,7 @@ bounded as (
 scheduled as (
 
     select
+        row_number() over () as schedule_row,
         bounded.nip,
         case when steps.step = 1 then bounded.anchor_source else 'jatuh_tempo_tanpa_sk' end
             as dasar_tmt_sebelumnya,
@@ -140,27 +141,23 @@ scheduled as (
 
 due as (
 
-    select
+    -- the version valid on the due date, as a set-based join (a few versions per employee):
+    -- the newest one when versions overlap
+    select distinct on (scheduled.schedule_row)
         scheduled.*,
-        version_at.opd_id,
-        version_at.load_batch_id as pegawai_load_batch_id
+        versions.opd_id,
+        versions.load_batch_id as pegawai_load_batch_id
     from scheduled
-    inner join lateral (
-        select
-            versions.opd_id,
-            versions.load_batch_id
-        from versions
-        where
-            versions.nip = scheduled.nip
-            and versions.valid_from <= scheduled.tmt_jatuh_tempo
+    inner join versions
+        on
+            scheduled.nip = versions.nip
+            and scheduled.tmt_jatuh_tempo >= versions.valid_from
             and (versions.valid_to is null or scheduled.tmt_jatuh_tempo < versions.valid_to)
             and versions.jenis_asn in ('PNS', 'CPNS')
-            and versions.tmt_pns <= scheduled.tmt_jatuh_tempo
+            and scheduled.tmt_jatuh_tempo >= versions.tmt_pns
             and versions.is_active_service
-        order by versions.valid_from desc
-        limit 1
-    ) as version_at on true
     where scheduled.tmt_jatuh_tempo >= make_date({{ var('iku_first_year') }}, 1, 1)
+    order by scheduled.schedule_row asc, versions.valid_from desc
 
 ),
 

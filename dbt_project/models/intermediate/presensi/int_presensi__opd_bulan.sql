@@ -13,8 +13,16 @@
     - is_complete: recorded_days >= var('presensi_recap_complete_share') (default 0.98) x
       employee_days, compared exactly in numeric, and employee_days > 0.
     - The running month counts the working days up to the coverage end (newest data day).
+    - Built incrementally by month (macros/incremental_months.sql).
 #}
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    month_date_column='month_start',
+    post_hook=['{{ record_built_months() }}']
+) }}
+-- depends_on: {{ ref('int_presensi__bulan_sumber') }}
+{%- set months = months_to_rebuild() if is_incremental() else none %}
 
 with
 
@@ -50,7 +58,11 @@ aggregated as (
         count(*) filter (where not is_expected) as records_outside_service,
         max(load_batch_id) as load_batch_id
     from cells
-    where opd_id is not null
+    where
+        opd_id is not null
+        {%- if months is not none %}
+            and {{ in_months('tanggal', months) }}
+        {%- endif %}
     group by opd_id, month_id
 
 ),

@@ -27,7 +27,15 @@
     - Raw machine punches (stg_presensi__mesin) are not used: the daily status export is the
       source of record.
 #}
-{{ config(materialized='view') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    month_date_column='tanggal',
+    indexes=[{'columns': ['tanggal']}],
+    post_hook=['{{ record_built_months() }}']
+) }}
+-- depends_on: {{ ref('int_presensi__bulan_sumber') }}
+{%- set months = months_to_rebuild() if is_incremental() else none %}
 
 with
 
@@ -77,18 +85,41 @@ coverage as (
 
 ),
 
+build_ranges as (
+
+    -- the days to build: the whole coverage, or the months to rebuild (macros/incremental_months.sql)
+    {%- if months is none %}
+        select
+            coverage.first_day as build_start,
+            coverage.last_day as build_end
+        from coverage
+        where coverage.first_day is not null
+    {%- else %}
+        select
+            greatest(to_date(rebuilt.month_id, 'YYYY-MM'), coverage.first_day) as build_start,
+            least(
+                (to_date(rebuilt.month_id, 'YYYY-MM') + interval '1 month - 1 day')::date, coverage.last_day
+            ) as build_end
+        from coverage
+        cross join
+            unnest(array[{{ "'" ~ (months | join("', '")) ~ "'" if months else '' }}]::text[]) as rebuilt (month_id)
+    {%- endif %}
+
+),
+
 version_ranges as (
 
+    -- each version's days within each range to build
     select
         versions.nip,
         versions.pegawai_version_id,
         versions.opd_id,
         versions.is_active_service,
         versions.tmt_cpns,
-        greatest(versions.valid_from, coverage.first_day) as range_start,
-        least(coalesce(versions.valid_to - 1, coverage.last_day), coverage.last_day) as range_end
+        greatest(versions.valid_from, build_ranges.build_start) as range_start,
+        least(coalesce(versions.valid_to - 1, build_ranges.build_end), build_ranges.build_end) as range_end
     from versions
-    cross join coverage
+    cross join build_ranges
 
 ),
 
@@ -140,6 +171,9 @@ records as (
     where
         calendar.is_working_day
         and presensi.nip is not null
+        {%- if months is not none %}
+            and {{ in_months('presensi.tanggal', months) }}
+        {%- endif %}
     order by presensi.nip asc, presensi.tanggal asc, presensi.load_batch_id desc, presensi.source_file desc
 
 ),

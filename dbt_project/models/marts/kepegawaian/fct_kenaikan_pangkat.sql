@@ -40,6 +40,7 @@ employee_kind as (
 keyed as (
 
     select
+        row_number() over () as keyed_row,
         riwayat_golongan.*,
         employee_kind.golongan_kind,
         employee_kind.golongan_kind || '-' || riwayat_golongan.golongan_id as golongan_key,
@@ -50,6 +51,26 @@ keyed as (
     from riwayat_golongan
     left join employee_kind
         on riwayat_golongan.nip = employee_kind.nip
+
+),
+
+opd_at as (
+
+    -- the version valid on the TMT, else the newest: a set-based join (a few versions per
+    -- employee) ranked per record
+    select distinct on (keyed.keyed_row)
+        keyed.keyed_row,
+        versions.opd_id
+    from keyed
+    left join versions
+        on keyed.nip = versions.nip
+    order by
+        keyed.keyed_row asc,
+        (
+            versions.valid_from <= keyed.tmt_golongan
+            and (versions.valid_to is null or keyed.tmt_golongan < versions.valid_to)
+        ) desc,
+        versions.valid_from desc
 
 ),
 
@@ -78,18 +99,8 @@ final as (
     from keyed
     left join golongan
         on keyed.golongan_key = golongan.golongan_key
-    left join lateral (
-        select versions.opd_id
-        from versions
-        where versions.nip = keyed.nip
-        order by
-            (
-                versions.valid_from <= keyed.tmt_golongan
-                and (versions.valid_to is null or keyed.tmt_golongan < versions.valid_to)
-            ) desc,
-            versions.valid_from desc
-        limit 1
-    ) as opd_at on true
+    left join opd_at
+        on keyed.keyed_row = opd_at.keyed_row
 
 )
 

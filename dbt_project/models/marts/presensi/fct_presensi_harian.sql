@@ -3,13 +3,19 @@
     the OPD of the day, the daily status and its flags from ref_status_presensi, and a flag
     for a working day the employee owed a status and has none (is_missing). NIP only.
     Volume: employees x working days (3.8 million rows, about 0.8 GB, for the three demo years
-    at scale 1), hence a table with a unique index on (nip, tanggal) and no file names (the
-    load batch leads to the file in the audit schema).
+    at scale 1), hence a table with a unique index on (tanggal, nip) and no file names (the
+    load batch leads to the file in the audit schema). Built incrementally by month: only the
+    months whose sources changed are copied again (macros/incremental_months.sql).
 #}
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['nip', 'tanggal'], 'unique': true}]
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    month_date_column='tanggal',
+    indexes=[{'columns': ['tanggal', 'nip'], 'unique': true}],
+    post_hook=['{{ record_built_months() }}']
 ) }}
+-- depends_on: {{ ref('int_presensi__bulan_sumber') }}
+{%- set months = months_to_rebuild() if is_incremental() else none %}
 
 with
 
@@ -42,6 +48,9 @@ final as (
         jam_pulang,
         load_batch_id
     from cells
+    {%- if months is not none %}
+        where {{ in_months('tanggal', months) }}
+    {%- endif %}
 
 )
 

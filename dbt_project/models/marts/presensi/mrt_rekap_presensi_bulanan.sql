@@ -2,7 +2,16 @@
     Monthly attendance recap per employee and OPD: the expected cells of fct_presensi_harian
     (employee in active service on a working day) counted by status. An employee who moves to
     another OPD during the month has one row per OPD, each with the days spent there.
+    Built incrementally by month (macros/incremental_months.sql).
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_months',
+    month_date_column='first_day',
+    post_hook=['{{ record_built_months() }}']
+) }}
+-- depends_on: {{ ref('int_presensi__bulan_sumber') }}
+{%- set months = months_to_rebuild() if is_incremental() else none %}
 with
 
 harian as (
@@ -36,7 +45,11 @@ aggregated as (
         count(*) filter (where is_tanpa_keterangan) as tanpa_keterangan_days,
         max(load_batch_id) as load_batch_id
     from harian
-    where is_expected
+    where
+        is_expected
+        {%- if months is not none %}
+            and {{ in_months('tanggal', months) }}
+        {%- endif %}
     group by nip, opd_id, month_id
 
 ),
