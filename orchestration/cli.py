@@ -1,6 +1,7 @@
 """`iku`: the command line of Gudang IKU.
 
-iku refresh                      the nightly refresh (extract, load, dbt build, checks, publish)
+iku refresh [--wait S]           the nightly refresh (extract, load, dbt build, checks, publish);
+                                 one at a time per warehouse (exit 3 when another one holds it)
 iku show --year 2025             the published IKU of a year (table, csv or json)
 iku demo                         write demo sources (deterministic by seed)
 iku warehouse start|stop|url|status
@@ -17,14 +18,15 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+import time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from orchestration import settings
 from orchestration.warehouse import WarehouseError, dbt_env, embedded, ensure_warehouse, make_engine
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
 def _prepare_environment() -> None:
@@ -90,22 +92,82 @@ def _report_unclaimed(folder: Path) -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    began = time.monotonic()
     folder, url = _start()
     _report_unclaimed(folder)
     print(f"Warehouse: {_safe_url(url)}")
 
-    from dagster import AssetKey, DagsterInstance
+    from dagster import DagsterInstance
+    from dagster._core.utils import make_new_run_id
+
+    from orchestration import recovery
+    from orchestration.run_lock import RefreshBusy, RefreshLock
+
+    run_id = make_new_run_id()
+    lock = RefreshLock(url, run_id)
+    try:
+        lock.acquire(args.wait, say=print)
+    except RefreshBusy as exc:
+        print(f"iku refresh: not started: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    outcome = "failed"
+    try:
+        engine = make_engine(url)
+        try:
+            with DagsterInstance.get() as instance:
+                recovery.recover(engine, instance, run_id, say=print)
+                result, progress = _execute(instance, run_id, args.log_level)
+        finally:
+            engine.dispose()
+        code = _report_refresh(url, result, progress, began)
+        outcome = "succeeded" if code == EXIT_OK else "failed"
+        return code
+    finally:
+        lock.release(outcome)
+
+
+def _execute(instance, run_id: str, log_level: str):
+    """Run the nightly job in this process, printing every step as it starts and ends."""
+    from dagster._core.execution.api import create_execution_plan
+    from dagster._loggers import default_loggers
+
+    from orchestration import progress as progress_mod
+    from orchestration.definitions import defs
+    from orchestration.recovery import run_tags
+
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {"config": {}}}}
+    job = defs.resolve_job_def("nightly_refresh")
+    steps = len(create_execution_plan(job).step_keys_to_execute)
+    stages = progress_mod.stages_by_step([*(defs.assets or []), *(defs.asset_checks or [])])
+    progress = progress_mod.Progress(stages=stages, total_steps=steps)
+    job = job.with_logger_defs({**default_loggers(), "progress": progress_mod.progress_logger(progress)})
+    print(f"Run {run_id}: {steps} steps")
+    progress.start_heartbeat()
+    try:
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, tags=run_tags(), raise_on_error=False, run_config=run_config
+        )
+    finally:
+        progress.stop()
+    return result, progress
+
+
+def _rows_loaded(result) -> int:
+    total = 0
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[0] == "raw":
+            value = materialization.metadata.get("rows_loaded")
+            total += int(getattr(value, "value", value) or 0)
+    return total
+
+
+def _report_refresh(url: str, result, progress, began: float) -> int:
+    """The end-of-run report: checks, publish, the IKU, Data Docs, the time of each stage."""
+    from dagster import AssetKey
 
     from orchestration.checks.gx_runner import load_suites
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("nightly_refresh")
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-        )
+    from orchestration.progress import STAGES, write_timings
 
     evaluations = result.get_asset_check_evaluations()
     blocking_failed = [e for e in evaluations if not e.passed and e.severity.value == "ERROR"]
@@ -147,7 +209,26 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 who = f" -> {r['steward']} ({r['penanggung_jawab']})" if r else ""
                 print(f"  {ev.asset_key.to_user_string()} :: {ev.check_name}{who}")
     _print_latest(url)
+    docs_began = time.monotonic()
     _report_data_docs(url)
+
+    seconds = {stage: round(progress.seconds.get(stage, 0.0), 2) for stage in STAGES}
+    seconds["data_docs"] = round(time.monotonic() - docs_began, 2)
+    total = round(time.monotonic() - began, 2)
+    startup = round((progress.first_step_at or began) - began, 2)  # imports, warehouse, lock, recovery
+    timings = {
+        **seconds,
+        "startup": startup,
+        "other": round(max(total - startup - sum(seconds.values()), 0.0), 2),
+        "total": total,
+        "run_id": result.run_id,
+        "rows_loaded": _rows_loaded(result),
+        "published": published,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path = write_timings(settings.iku_home(), timings)
+    print("\nTime by stage: " + ", ".join(f"{stage} {seconds[stage]:.1f} s" for stage in STAGES))
+    print(f"  startup {startup:.1f} s, total {total:.1f} s, {timings['rows_loaded']} rows loaded ({path})")
 
     if blocking_failed or step_failures or not result.success:
         print(f"\nRefresh failed (run {result.run_id}).", file=sys.stderr)
@@ -520,7 +601,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("refresh", help="run the nightly refresh now")
-    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="Dagster's own log lines (default WARNING; every step's start and end print regardless)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="while another refresh holds the warehouse, wait this long for it, then stop with exit "
+        "code 3 (default: $IKU_REFRESH_WAIT, else 600; 0 stops at once)",
+    )
     p.set_defaults(func=cmd_refresh)
 
     p = sub.add_parser("show", help="print the published IKU of a year")

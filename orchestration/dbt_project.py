@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from orchestration.settings import DBT_PROFILES_DIR, DBT_PROJECT_DIR, quiet_thir
 
 quiet_third_parties()
 
+CHILD = Path(__file__).with_name("dbt_child.py")
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROFILES_DIR)
 
 
@@ -35,7 +38,19 @@ def _parse() -> None:
     dbt.cli(["parse", "--quiet"], target_path=DBT_PROJECT.target_path).wait()
 
 
-def dbt_executable() -> str:
+def real_dbt() -> str:
     """The dbt installed beside this Python, so cron and the UI need no activated virtualenv."""
     beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_executable() -> str:
+    """What dagster-dbt runs: on Linux, dbt behind orchestration/dbt_child.py, which makes it die
+    with the process that started it; elsewhere dbt itself."""
+    dbt = real_dbt()
+    if not sys.platform.startswith("linux") or not CHILD.exists():
+        return dbt
+    os.environ["IKU_DBT"] = dbt
+    os.environ["IKU_PYTHON"] = sys.executable
+    os.environ["IKU_DBT_PARENT"] = str(os.getpid())
+    return str(CHILD)

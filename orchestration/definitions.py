@@ -8,6 +8,7 @@ from dagster import (
     RunStatusSensorContext,
     ScheduleDefinition,
     define_asset_job,
+    in_process_executor,
     run_status_sensor,
 )
 
@@ -39,11 +40,7 @@ nightly_schedule = ScheduleDefinition(
 def _build_data_docs(context: RunStatusSensorContext, warehouse: WarehouseResource) -> None:
     from orchestration.checks.data_docs import build_data_docs
 
-    engine = warehouse.engine()
-    try:
-        index = build_data_docs(engine)
-    finally:
-        engine.dispose()
+    index = build_data_docs(warehouse.engine())
     context.log.info(f"Data Docs for run {context.dagster_run.run_id}: {index}")
 
 
@@ -70,13 +67,17 @@ def data_docs_after_blocked_refresh(context: RunStatusSensorContext, warehouse: 
 
 
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
-    """The code location; tests pass their own resources, everyone else the environment's."""
+    """The code location; tests pass their own resources, everyone else the environment's.
+
+    Every run executes in one process (the in-process executor), as `iku refresh` does: the
+    warehouse resource is set up once per run, and holds the run's refresh lock for all of it."""
     return Definitions(
         assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset],
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
         sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh],
+        executor=in_process_executor,
         # callers that predate SIMPEG get the drop folder's demo database, if any
         resources={"simpeg": SimpegResource(), **(resources if resources is not None else build_resources())},
     )

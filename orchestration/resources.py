@@ -1,14 +1,24 @@
-"""Dagster resources, chosen by environment (not by `if` inside asset bodies)."""
+"""Dagster resources, chosen by environment (not by `if` inside asset bodies).
+
+Invariant: a run resolves its warehouse once. `WarehouseResource.setup_for_execution` starts the
+embedded server if needed, resolves the URL and creates one SQLAlchemy engine, which every step
+of the run shares (`engine()`; disposing it only empties its pool, it stays usable). Inside a run
+it also holds the refresh lock (orchestration.run_lock) for the whole run, and cleans up what a
+crashed run left behind (orchestration.recovery) before the first write.
+"""
 
 import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from dagster_dbt import DbtCliResource
+from pydantic import PrivateAttr
 
+from orchestration import recovery, run_lock
 from orchestration.dbt_project import DBT_PROJECT, dbt_executable
 from orchestration.settings import iku_home, sources_dir
+from orchestration.transient import call_with_retry
 from orchestration.warehouse import EmbeddedWarehouse, dbt_env, make_engine
 from sources.simpeg import DEMO_DB_NAME, URL_ENV, full_refresh_requested, simpeg_engine
 
@@ -19,13 +29,52 @@ class WarehouseResource(ConfigurableResource):
     url: str | None = None
     home: str | None = None
 
-    def connection_url(self) -> str:
+    _resolved_url: str | None = PrivateAttr(default=None)
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+    _lock: run_lock.RefreshLock | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        say = context.log.warning if context.log else print
+        url = self.connection_url()
+        run = context.dagster_run
+        if run is None:  # a sensor or a schedule evaluation: reads only, no lock
+            return
+        if context.instance is not None:
+            context.instance.add_run_tags(run.run_id, recovery.run_tags())
+        lock = run_lock.held(url)
+        if lock is not None:  # `iku refresh` took it (and recovered) before starting this run
+            lock.adopt(run.run_id)
+            return
+        lock = run_lock.RefreshLock(url, run.run_id)
+        lock.acquire(say=say)
+        self._lock = lock
+        recovery.recover(self.engine(), context.instance, run.run_id, say=say)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.release("finished")
+            self._lock = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _resolve(self) -> str:
         if self.url:
             return self.url
-        return EmbeddedWarehouse(Path(self.home or iku_home())).start()
+        warehouse = EmbeddedWarehouse(Path(self.home or iku_home()))
+        return call_with_retry(warehouse.start, "starting the embedded warehouse")
+
+    def connection_url(self) -> str:
+        """The warehouse URL, resolved (and the embedded server started) once per run."""
+        if self._resolved_url is None:
+            self._resolved_url = self._resolve()
+        return self._resolved_url
 
     def engine(self) -> sa.Engine:
-        return make_engine(self.connection_url())
+        """The run's shared engine (created on first use outside a run)."""
+        if self._engine is None:
+            self._engine = make_engine(self.connection_url())
+        return self._engine
 
     def export_dbt_env(self) -> None:
         """dbt reads its connection from IKU_PG_* (profiles.yml); set them for this process."""

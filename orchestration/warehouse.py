@@ -4,6 +4,11 @@ Without IKU_WAREHOUSE_URL, Gudang IKU runs PostgreSQL from the `embedded-postgre
 its data in ``<IKU_HOME>/pgdata``. The server listens on 127.0.0.1 on a port chosen once and
 kept in ``<IKU_HOME>/warehouse.json``, so psql, dbt, Great Expectations and BI tools can use
 the same URL between runs. It keeps running until ``iku warehouse stop``.
+
+Invariant: nothing touches the data folder while the server runs. As root, the folder is
+handed to the postgres system user (``_grant_access``) only before initdb and before a start;
+a running server's files (``pg_internal.init``, temporary files) come and go under it, and a
+chown racing them fails. A run resolves the warehouse once (``WarehouseResource``), not per call.
 """
 
 from __future__ import annotations
@@ -262,10 +267,10 @@ class EmbeddedWarehouse:
             user = _run_as()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb(user)
-            elif user:
-                _grant_access(self.pgdata, user)
             port = self.port()
             if not self.is_running():
+                if user:  # only while stopped: a running server owns its files (see module doc)
+                    _grant_access(self.pgdata, user)
                 if not _port_free(port):
                     raise WarehouseError(
                         f"port {port} on 127.0.0.1 is taken by another program; stop it, or "

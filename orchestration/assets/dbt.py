@@ -1,4 +1,9 @@
-"""dbt models, seeds and tests as Dagster assets and checks, keyed by layer."""
+"""dbt models, seeds and tests as Dagster assets and checks, keyed by layer.
+
+After a `dbt build` that passed, the run is recorded as the builder of `marts_build`
+(orchestration.assets.publish); dagster-dbt's per-invocation target folders are pruned to the
+newest few (orchestration.recovery).
+"""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -6,7 +11,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.assets.publish import forget_build, record_build
 from orchestration.dbt_project import DBT_PROJECT, ensure_manifest
+from orchestration.recovery import prune_dbt_targets
 from orchestration.resources import WarehouseResource
 
 LAYER_OWNERS = {
@@ -51,5 +58,12 @@ class IkuDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=IkuDbtTranslator(),
 )
 def iku_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """`dbt build`; when it passes, `marts_build` is recorded as this run's (publish checks that)."""
     warehouse.export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    engine = warehouse.engine()
+    forget_build(engine)
+    try:
+        yield from dbt.cli(["build"], context=context).stream()
+    finally:
+        prune_dbt_targets()
+    record_build(engine, context.run_id)

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from orchestration.resources import SourceDropResource, WarehouseResource
+from orchestration.transient import retry_on_transient
 from sources.contracts import Contract, load_contracts
 from sources.drop_folder import files_for, unclaimed_files
 from sources.load import RAW_SCHEMA, ensure_audit, load_file, raw_table_ddl
@@ -50,7 +51,12 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
         warehouse: WarehouseResource,
         source_drop: SourceDropResource,
     ) -> MaterializeResult:
-        engine = warehouse.engine()
+        with retry_on_transient(context, f"load {contract.name}"):
+            return _load_files(context, warehouse.engine(), source_drop)
+
+    def _load_files(
+        context: AssetExecutionContext, engine, source_drop: SourceDropResource
+    ) -> MaterializeResult:
         ensure_audit(engine)
         with engine.begin() as conn:
             conn.exec_driver_sql(raw_table_ddl(contract))

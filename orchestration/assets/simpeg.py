@@ -13,6 +13,7 @@ from dagster import (
 
 from orchestration.assets.raw import _team
 from orchestration.resources import SimpegResource, SourceDropResource, WarehouseResource
+from orchestration.transient import retry_on_transient
 from sources.load import RAW_SCHEMA
 from sources.simpeg import (
     ExtractError,
@@ -52,7 +53,12 @@ def build_simpeg_asset(table: TableConfig) -> AssetsDefinition:
         source_drop: SourceDropResource,
         simpeg: SimpegResource,
     ) -> MaterializeResult:
-        engine = warehouse.engine()
+        with retry_on_transient(context, f"extract {table.name}"):
+            return _extract_table(context, warehouse.engine(), source_drop, simpeg)
+
+    def _extract_table(
+        context: AssetExecutionContext, engine, source_drop: SourceDropResource, simpeg: SimpegResource
+    ) -> MaterializeResult:
         ensure_extract_audit(engine)
         ensure_raw_table(engine, table)
         url = simpeg.connection_url(source_drop.folder())
