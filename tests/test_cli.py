@@ -1,5 +1,6 @@
-"""The main job as a user runs it: `iku refresh` in a fresh IKU_HOME, twice, with a psql
-client reading the warehouse while it runs."""
+"""The main job as a user runs it: `iku refresh` in a fresh IKU_HOME, with a psql client reading
+the warehouse while it runs. Refreshing again gives the same published rows: test_dagster_job
+(the job) and test_run_refresh (`iku refresh` ten times in a row)."""
 
 import json
 import os
@@ -51,7 +52,7 @@ def _assert_every_source_loaded_and_reconciled(url: str) -> None:
     assert sum(b.rows_quarantined for b in batches) == 0, "clean demo data quarantines nothing"
 
 
-def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_path) -> None:
+def test_refresh_is_queryable_while_running_and_shows_every_code(cli_env, tmp_path) -> None:
     proc = subprocess.Popen(
         _iku("refresh"), env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -90,17 +91,6 @@ def test_refresh_twice_is_idempotent_and_queryable_while_running(cli_env, tmp_pa
     agency = [r for r in first if r["scope"] == "agency"]
     assert len(agency) == 51
     assert all(r["value"] is not None or r["null_reason"] for r in agency)
-
-    again = subprocess.run(_iku("refresh"), env=cli_env, capture_output=True, text=True)
-    assert again.returncode == 0, again.stdout[-4000:]
-    shown = subprocess.run(
-        _iku("show", "--year", year, "--format", "json"),
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(shown.stdout) == first
 
     csv_out = subprocess.run(
         _iku("show", "--year", year, "--format", "csv"),

@@ -1,11 +1,16 @@
 """dbt models, seeds and tests as Dagster assets and checks, keyed by layer.
 
+The nightly build excludes dbt unit tests (they test the SQL, and run in CI) and keeps one
+target folder across nights so dbt re-parses only what changed.
+
 After a `dbt build` that passed, the run is recorded as the builder of `marts_build`
 (orchestration.assets.publish); dagster-dbt's per-invocation target folders are pruned to the
 newest few (orchestration.recovery).
 """
 
+import shutil
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -15,6 +20,8 @@ from orchestration.assets.publish import forget_build, record_build
 from orchestration.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.recovery import prune_dbt_targets
 from orchestration.resources import WarehouseResource
+
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 LAYER_OWNERS = {
     "staging": ["team:bidang-inka"],
@@ -52,6 +59,23 @@ class IkuDbtTranslator(DagsterDbtTranslator):
         return LAYER_OWNERS.get(_layer(dbt_resource_props))
 
 
+# dbt unit tests check the SQL, not the night's data: they run in CI (tests/), not every night.
+NIGHTLY_BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
+
+def nightly_target_path() -> Path:
+    """One target folder for every nightly build, so dbt parses only what changed since the last
+    night (a fresh folder per run costs a full parse of the project). It starts from the parse
+    the code location made when it loaded (`ensure_manifest`); dbt itself checks that a saved
+    parse still matches the project before using it."""
+    target = DBT_PROJECT.target_path / "nightly"
+    target.mkdir(parents=True, exist_ok=True)
+    loaded, saved = DBT_PROJECT.target_path / PARTIAL_PARSE, target / PARTIAL_PARSE
+    if loaded.exists() and (not saved.exists() or saved.stat().st_mtime < loaded.stat().st_mtime):
+        shutil.copy2(loaded, saved)
+    return target
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
@@ -62,8 +86,9 @@ def iku_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     warehouse.export_dbt_env()
     engine = warehouse.engine()
     forget_build(engine)
+    target = nightly_target_path()
     try:
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(NIGHTLY_BUILD_ARGS, context=context, target_path=target).stream()
     finally:
         prune_dbt_targets()
     record_build(engine, context.run_id)
