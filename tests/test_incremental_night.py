@@ -76,7 +76,9 @@ def test_incremental_night_equals_a_full_rebuild(tmp_path: Path, database_url: s
         engine = make_engine(url)
         with engine.connect() as conn:
             loaded = conn.execute(
-                sa.text("select count(*) from audit.load_batches where outcome = 'loaded' and file_name = :f"),
+                sa.text(
+                    "select count(*) from audit.load_batches where outcome = 'loaded' and file_name = :f"
+                ),
                 {"f": night.files[0].name},
             ).scalar()
             newest_day = conn.execute(sa.text("select max(tanggal) from marts.fct_presensi_harian")).scalar()
