@@ -20,7 +20,8 @@ from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.transient import retry_on_transient
 from sources.contracts import Contract, load_contracts
 from sources.drop_folder import files_for, unclaimed_files
-from sources.load import RAW_SCHEMA, ensure_audit, load_file, raw_table_ddl
+from sources.load import RAW_SCHEMA, ensure_audit, load_files
+from sources.raw_tables import ensure_raw_table
 from sources.readers import SourceFileError
 
 
@@ -58,8 +59,7 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
         context: AssetExecutionContext, engine, source_drop: SourceDropResource
     ) -> MaterializeResult:
         ensure_audit(engine)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(raw_table_ddl(contract))
+        ensure_raw_table(engine, contract)
         files = files_for(contract, source_drop.folder())
         if not files:
             context.log.warning(
@@ -70,21 +70,19 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
             if len(files) > 1:
                 context.log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
             files = files[-1:]
-        results = []
-        for path in files:
-            try:
-                result = load_file(engine, contract, path, run_id=context.run_id)
-            except SourceFileError as exc:
-                raise Failure(
-                    description=f"{contract.name}: {exc} (previous raw data kept)",
-                    metadata={"file": path.name, "cause": exc.cause},
-                ) from exc
+        try:  # a per-file source's files load side by side; indexes and statistics once after
+            results = load_files(engine, contract, files, run_id=context.run_id)
+        except SourceFileError as exc:
+            raise Failure(
+                description=f"{contract.name}: {exc} (previous raw data kept)",
+                metadata={"file": exc.path.name, "cause": exc.cause},
+            ) from exc
+        for result in results:
             context.log.info(
-                f"{path.name}: {result.outcome}; read {result.rows_read}, loaded {result.rows_loaded}, "
-                f"quarantined {result.rows_quarantined}"
+                f"{result.file_name}: {result.outcome}; read {result.rows_read}, "
+                f"loaded {result.rows_loaded}, quarantined {result.rows_quarantined}"
                 + (f"; {'; '.join(result.notes)}" if result.notes else "")
             )
-            results.append(result)
         return MaterializeResult(
             metadata={
                 "files": ", ".join(r.file_name for r in results),
