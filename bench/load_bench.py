@@ -175,6 +175,24 @@ def time_loader(url: str, work: list[tuple[Contract, list[Path]]]) -> tuple[int,
         engine.dispose()
 
 
+def _server(url: str) -> dict:
+    """What the loader's figure depends on: the server version and whether it logs new tables
+    (`wal_level = minimal` lets a load write its partition, or its truncated table, without WAL)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql("show server_version").scalar()
+            wal_level = conn.exec_driver_sql("show wal_level").scalar()
+        return {
+            "version": version,
+            "wal_level": wal_level,
+            "cpus": os.cpu_count(),
+            "load": os.getloadavg()[0],
+        }
+    finally:
+        engine.dispose()
+
+
 def measure(scale: float, workdir: Path, url: str) -> dict:
     """Load throughput at `scale` (demo generated into `workdir` unless it already holds one),
     on the PostgreSQL server of `url` (databases of its own, dropped after)."""
@@ -195,6 +213,7 @@ def measure(scale: float, workdir: Path, url: str) -> dict:
             drop_database(admin, db.rsplit("/", 1)[1])
     admin, db = _database(url)
     try:
+        figures["server"] = _server(db)
         read, quarantined, seconds, per_source = time_loader(db, work)
         extra_read, _, extra_s, _ = time_loader(db, _others(workdir))
     finally:
@@ -259,6 +278,23 @@ def print_table(f: dict) -> None:
     target = f"target >= {TARGET_VS_COPY} (aim {AIM_VS_COPY})"
     print(f"loader / psql copy = {r1:.2f}  {target}: {_verdict(r1, TARGET_VS_COPY)}")
     print(f"loader / to_sql    = {r2:.1f}  target >= {TARGET_VS_TO_SQL}: {_verdict(r2, TARGET_VS_TO_SQL)}")
+    server = f["server"]
+    print(
+        f"server: PostgreSQL {server['version']}, wal_level {server['wal_level']}, "
+        f"{server['cpus']} CPUs, load average {server['load']:.1f} at the start"
+    )
+    if r1 < TARGET_VS_COPY:
+        slowest = sorted(f["loader_s_by_source"].items(), key=lambda kv: -kv[1])[:3]
+        print(
+            "why: the loader also types and checks every value, builds the key and NIP indexes and "
+            "gathers statistics (psql \\copy does none of it); slowest sources "
+            + ", ".join(f"{k} {v} s" for k, v in slowest)
+            + (
+                ""
+                if server["wal_level"] == "minimal"
+                else "; wal_level is not minimal: every row is also logged"
+            )
+        )
     print(f"workbooks (not in the ratios): {f['workbooks_rows']:,} rows in {f['workbooks_s']} s")
     print(f"loader peak RSS (this process) {f['loader_peak_rss_mb']} MB")
 

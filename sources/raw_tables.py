@@ -8,9 +8,9 @@ Invariants:
   (no WAL with `wal_level = minimal`), builds its indexes, and swaps it in (`swap_partition`).
   Readers see the parent table, as before; a partition holds exactly one load of one file.
 - Each partition carries `CHECK (_source_file = <file>)`, so attaching it needs no scan.
-- The indexes of a raw table are those of `raw_indexes`: the key (for a per-file source, with
-  `_source_file`, unique: the loader keeps the first row of a key within a file) and each NIP
-  column. A partition is built with the same indexes before it is attached.
+- The indexes of a raw table are those of `raw_indexes`: the key and each NIP column. For a
+  per-file source they are the partitions' own (the key's unique: the loader keeps the first
+  row of a key within a file), built before the partition is attached.
 - A per-file raw table from before partitioning is converted in place on its first load
   (`ensure_raw_table`): one partition per file, holding that file's last load.
 - `ensure_raw_tables` creates every raw table, empty, so dbt can build before all sources arrive.
@@ -62,11 +62,13 @@ def nip_columns(contract: Contract) -> list[str]:
 
 
 def raw_indexes(key: tuple[str, ...], nip_cols: list[str], partitioned: bool) -> list[tuple[list[str], bool]]:
-    """(columns, unique) of each index a raw table has. A partitioned table's key index holds the
-    partition key and is unique (nulls not distinct: two empty key parts are one key)."""
+    """(columns, unique) of each index a raw table has: its key, and each NIP column not leading
+    the key. A partition's key index is unique (nulls not distinct: two empty key parts are one
+    key, as the loader counts them); the partitioned parent has no index of its own (it would
+    have to hold `_source_file`, doubling the key index), its readers use the partitions'."""
     wanted: list[tuple[list[str], bool]] = []
     if key:
-        wanted.append(([*key, "_source_file"], True) if partitioned else (list(key), False))
+        wanted.append((list(key), partitioned))
     wanted += [([c], False) for c in nip_cols if not key or key[0] != c]
     return wanted
 
@@ -95,7 +97,7 @@ def partition_name(raw_table: str, file_name: str) -> str:
     if stem.startswith(raw_table + "_"):
         stem = stem[len(raw_table) + 1 :]
     digest = hashlib.sha1(file_name.encode()).hexdigest()[:8]
-    room = 63 - len(raw_table) - len(digest) - 4
+    room = 63 - len(raw_table) - len(digest) - 4 - 3  # 3: the suffix of its indexes (_i0)
     return f"{raw_table}__{stem[:room]}_{digest}"
 
 
@@ -117,10 +119,19 @@ def create_load_table(cur: Any, raw_table: str, file_name: str, batch_id: int) -
     return name
 
 
-def index_partition(cur: Any, name: str, raw_table: str, key: tuple[str, ...], nip_cols: list[str]) -> None:
-    """The indexes of `raw_indexes` on a new partition (before it is attached)."""
+def index_partition(cur: Any, name: str, key: tuple[str, ...], nip_cols: list[str]) -> None:
+    """The indexes of `raw_indexes` on a partition, named `<name>_i<n>`."""
     for n, (columns, unique) in enumerate(raw_indexes(key, nip_cols, partitioned=True)):
         cur.execute(index_ddl(f"{RAW_SCHEMA}.{name}", f"{name}_i{n}", columns, unique))
+
+
+def _partitions(cur: Any, raw_table: str) -> list[str]:
+    cur.execute(
+        "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid "
+        "where i.inhparent = %s::regclass order by 1",
+        (f"{RAW_SCHEMA}.{raw_table}",),
+    )
+    return [r[0] for r in cur.fetchall()]
 
 
 def swap_partition(cur: Any, raw_table: str, file_name: str, name: str) -> None:
@@ -143,8 +154,12 @@ def swap_partition(cur: Any, raw_table: str, file_name: str, name: str) -> None:
         cur.execute(f"drop table {RAW_SCHEMA}.{table}")
     if relkind(cur, final):  # a stray table of that name, not attached: not ours to keep
         cur.execute(f"drop table {RAW_SCHEMA}.{final}")
-    cur.execute(f"alter table {parent} attach partition {RAW_SCHEMA}.{name} for values in ({_lit(file_name)})")
+    bound = f"for values in ({_lit(file_name)})"
+    cur.execute(f"alter table {parent} attach partition {RAW_SCHEMA}.{name} {bound}")
     cur.execute(f"alter table {RAW_SCHEMA}.{name} rename to {final}")
+    for index in _index_names(cur, final):
+        if index.startswith(name + "_i"):
+            cur.execute(f"alter index {RAW_SCHEMA}.{index} rename to {final}{index[len(name) :]}")
 
 
 def ensure_raw_table(engine: sa.Engine, contract: Contract) -> None:
@@ -182,9 +197,9 @@ def _partition_in_place(cur: Any, contract: Contract) -> None:
     )
     views = cur.fetchall()
     cur.execute(
-        "select privilege_type, grantee::regrole::text, is_grantable from "
-        "(select (aclexplode(relacl)).* from pg_class where oid = %s::regclass) a "
-        "where grantee <> 0 and grantee <> (select relowner from pg_class where oid = %s::regclass)",
+        "select privilege_type, case when grantee = 0 then 'public' else grantee::regrole::text end, "
+        "is_grantable from (select (aclexplode(relacl)).* from pg_class where oid = %s::regclass) a "
+        "where grantee <> (select relowner from pg_class where oid = %s::regclass)",
         (parent, parent),
     )
     grants = cur.fetchall()
@@ -200,9 +215,10 @@ def _partition_in_place(cur: Any, contract: Contract) -> None:
         cur.execute(
             f"create table {RAW_SCHEMA}.{name} partition of {parent} for values in ({_lit(file_name)})"
         )
-    names = ", ".join(["_batch_id", "_source_file", "_source_line", "_as_of_date"] + [
-        c.name for c in contract.loaded_columns if c.name
-    ])
+    names = ", ".join(
+        ["_batch_id", "_source_file", "_source_line", "_as_of_date"]
+        + [c.name for c in contract.loaded_columns if c.name]
+    )
     cur.execute(
         f"insert into {parent} ({names}) select {names} from {RAW_SCHEMA}.{legacy} l join ("
         f"select _source_file, max(_batch_id) as b from {RAW_SCHEMA}.{legacy} group by 1"
@@ -217,7 +233,9 @@ def _partition_in_place(cur: Any, contract: Contract) -> None:
 
 
 def _index_names(cur: Any, table: str) -> list[str]:
-    cur.execute("select indexname from pg_indexes where schemaname = %s and tablename = %s", (RAW_SCHEMA, table))
+    cur.execute(
+        "select indexname from pg_indexes where schemaname = %s and tablename = %s", (RAW_SCHEMA, table)
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -225,25 +243,41 @@ def index_and_analyze(cur: Any, raw_table: str, key: tuple[str, ...], nip_cols: 
     """The indexes of `raw_indexes` on the raw table, then fresh statistics: the quality checks
     join on them. Runs in a transaction of its own under the whole table's lock (never inside a
     load: two loads each holding rows and each waiting to build an index would deadlock). On a
-    partitioned table the partitions already hold their indexes (built by their loads): the
-    parent's index adopts them, and only the parent's own statistics are gathered where the
-    server can (PostgreSQL 18: ANALYZE ONLY), each partition having been analyzed by its load."""
+    partitioned table the partitions already hold their indexes (built by their loads); the
+    parent's statistics are gathered alone where the server can (PostgreSQL 18: ANALYZE ONLY;
+    autovacuum analyzes the new partitions), else the partitions never analyzed are."""
     cur.execute(
         "select pg_advisory_xact_lock(%s, hashtext(%s))", (RAW_TABLE_LOCK, raw_table_lock_key(raw_table))
     )
     partitioned = relkind(cur, raw_table) == "p"
-    for columns, unique in raw_indexes(key, nip_cols, partitioned):
-        name = index_name(raw_table, columns)
-        cur.execute(index_ddl(f"{RAW_SCHEMA}.{raw_table}", name, columns, unique))
+    if partitioned:  # each load indexed its partition; this covers partitions made otherwise
+        for partition in _partitions(cur, raw_table):
+            index_partition(cur, partition, key, nip_cols)
+    else:
+        for columns, unique in raw_indexes(key, nip_cols, partitioned):
+            name = index_name(raw_table, columns)
+            cur.execute(index_ddl(f"{RAW_SCHEMA}.{raw_table}", name, columns, unique))
     cur.execute("show server_version_num")
-    only = " only" if partitioned and int(cur.fetchone()[0]) >= 180000 else ""
-    cur.execute(f"analyze{only} {RAW_SCHEMA}.{raw_table}")
+    if not partitioned or int(cur.fetchone()[0]) >= 180000:
+        cur.execute(f"analyze{' only' if partitioned else ''} {RAW_SCHEMA}.{raw_table}")
+        return
+    # before PostgreSQL 18 ANALYZE of the parent analyzes every partition again, every night:
+    # only the partitions never analyzed are (the parent keeps no statistics of its own)
+    cur.execute(
+        "select relname from pg_stat_user_tables where schemaname = %s and relid in "
+        "(select inhrelid from pg_inherits where inhparent = %s::regclass) "
+        "and last_analyze is null and last_autoanalyze is null",
+        (RAW_SCHEMA, f"{RAW_SCHEMA}.{raw_table}"),
+    )
+    for (partition,) in cur.fetchall():
+        cur.execute(f"analyze {RAW_SCHEMA}.{partition}")
 
 
 def ensure_raw_tables(engine: sa.Engine) -> list[str]:
     """Create the audit schema, every contract's raw table and every SIMPEG raw table that does
     not exist yet."""
-    from sources.simpeg import ensure_raw_table as ensure_simpeg_table, load_simpeg_config
+    from sources.simpeg import ensure_raw_table as ensure_simpeg_table
+    from sources.simpeg import load_simpeg_config
 
     ensure_audit(engine)
     contracts = load_contracts().values()

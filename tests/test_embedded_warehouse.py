@@ -19,6 +19,9 @@ def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
         engine = make_engine(url)
         with engine.begin() as conn:
             conn.execute(sa.text("create table t (x int); insert into t values (42)"))
+            # the settings file is in force: tables filled in the transaction that creates them skip WAL
+            assert conn.execute(sa.text("show wal_level")).scalar() == "minimal"
+            assert conn.execute(sa.text("show timezone")).scalar() == "Asia/Jayapura"
         engine.dispose()
 
         # a second process (as psql or a BI tool would) reads the same data over TCP

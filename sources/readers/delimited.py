@@ -136,3 +136,43 @@ begin
     return cells || cell;
 end $f$;
 """
+
+
+# The shape of a line: each byte replaced by its class, so that a whole file's lines reduce to a
+# few distinct shapes a pattern can judge at once (sources.conform.canonical_file). Digits become
+# '9'; the delimiter, the quote, CR and the separators of dates and times ('-', ':', '.') stay as
+# they are; other visible ASCII becomes 'a', white space and control characters 's', and every byte
+# above ASCII 'u'.
+_KEPT = b'-:."\r\n'
+
+
+def _shape_table(delimiter: bytes) -> bytes:
+    table = bytearray(256)
+    for b in range(256):
+        if b in delimiter or b in _KEPT:
+            table[b] = b
+        elif 48 <= b <= 57:
+            table[b] = ord("9")
+        elif 33 <= b <= 126:
+            table[b] = ord("a")
+        elif b < 128:
+            table[b] = ord("s")
+        else:
+            table[b] = ord("u")
+    return bytes(table)
+
+
+def line_shapes(path: Path, header_line: int, delimiter: str, limit: int = 2000) -> set[bytes] | None:
+    """The distinct shapes of the lines after the header (a trailing CR dropped; an empty last
+    line, the file's final newline, is no line), or None when there are more than `limit`."""
+    data = path.read_bytes()
+    start = 0
+    for _ in range(header_line):
+        start = data.index(b"\n", start) + 1 if b"\n" in data[start:] else len(data)
+    lines = data[start:].translate(_shape_table(delimiter.encode())).split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    shapes = set(lines)
+    if len(shapes) > limit:
+        return None
+    return {s[:-1] if s.endswith(b"\r") else s for s in shapes}
