@@ -26,8 +26,9 @@ from dagster import (
 )
 
 from orchestration.checks.dq_store import Evaluation, evaluate_suite
-from orchestration.checks.gx_runner import CheckSpec, run_suite, suites, warehouse_engine
+from orchestration.checks.gx_runner import CheckSpec, run_suite, suites
 from orchestration.resources import WarehouseResource
+from orchestration.transient import retry_on_transient
 
 SEVERITY = {"ERROR": AssetCheckSeverity.ERROR, "WARN": AssetCheckSeverity.WARN}
 
@@ -113,12 +114,13 @@ def build_suite_checks(suite: str, specs: tuple[CheckSpec, ...]) -> AssetChecksD
         url = warehouse.connection_url()
         chosen = [by_key[k] for k in by_key if k in context.selected_asset_check_keys]
         context.log.info(f"{suite}: {len(chosen)} of {len(specs)} checks, one validation per query")
-        outcomes = run_suite(chosen, url)
+        with retry_on_transient(context, f"checks {suite}"):  # a lost connection, not bad data
+            outcomes = run_suite(chosen, url)
+            checked = [(spec, outcomes[spec.name]) for spec in chosen]
+            evaluations = evaluate_suite(warehouse.engine(), checked, context.run.run_id)
         errors = {o.error for o in outcomes.values() if o.error}
         for error in sorted(errors):  # a table dbt did not build, say: every check reading it fails
             context.log.error(f"{suite}: a query cannot run: {error}")
-        checked = [(spec, outcomes[spec.name]) for spec in chosen]
-        evaluations = evaluate_suite(warehouse_engine(url), checked, context.run.run_id)
         for (spec, outcome), evaluation in zip(checked, evaluations, strict=True):
             _log(context, spec, evaluation, outcome)
             result = check_result(evaluation)

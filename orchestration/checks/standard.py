@@ -5,20 +5,25 @@ sources/simpeg/simpeg.yml), and under the names the checks have always had in sc
 
 - `<suite>_schema_and_required`: the required columns exist and are filled, every NIP column
   holds 18 digits (optionally: the table is not empty);
-- `<suite>_key_unique`: no two rows share the contract's key;
+- `<suite>_key_unique`: no two rows share the contract's key. For a table the loader writes
+  this is measured as rows of an older load of their file (plus, for a per-file source, the
+  date rule that ties a key to its file), not by grouping every key: see `_key_rules`;
 - `<suite>_nothing_quarantined`: no row of the current load was quarantined (file#line);
 - `<suite>_volume_vs_previous_load`: the newest load holds 0.8 to 1.25 times the previous one;
 - where the suite's `standard:` section asks: `<suite>_codes_known` (code lists read from the
   BKN reference seeds in dbt_project/seeds, the one definition of every code),
   `<suite>_dates_plausible` (its date rules) and `<suite>_nip_in_siasn`.
 
-Invariants: every row-level rule of a table is one measure of ONE aggregate query over the
-table (`profile_query`: one scan, SIASN membership as a hash left join, never a per-row
-subquery); GX validates that single fetched row in memory. Each measure counts the unexpected
-rows and is paired with the count of rows it checked, so stewards still get unexpected counts
-and percentages; sample keys (NIPs, record keys, file#line) come from set-based queries run only
-when a check fails. Raw checks run before dbt builds the seeds, so nothing here reads schema
-`reference`.
+Invariants: every row-level rule of a table is one measure of ONE fetched row per table
+(`profile_query`, with the current load's quarantine count and the table's columns): one
+parallel hash aggregate over the table's few-valued columns, one per many-valued column (a NIP,
+a key), SIASN membership as a hash left join of distinct NIPs, never a per-row subquery; GX
+validates that row in memory. Each measure counts the unexpected rows and is paired with the
+count of rows it checked, so stewards still get unexpected counts and percentages; sample keys
+(NIPs, record keys, file#line, file names) come from set-based queries run only when a check
+fails. The queries read the parent table, so a per-file source may be a plain table or
+LIST-partitioned by `_source_file`. Raw checks run before dbt builds the seeds, so nothing here
+reads schema `reference`.
 """
 
 from __future__ import annotations
@@ -142,13 +147,13 @@ class Rule:
     alone: bool = False
 
 
-def _sums(rules: list[Rule], grouped: bool) -> list[str]:
+def _sums(rules: list[Rule]) -> list[str]:
+    """Over grouped rows (`n` rows each): the rows each rule flags and the rows it checked."""
     out = []
     for r in rules:
-        if grouped:
-            out.append(f"coalesce(sum(n) filter (where {r.bad}), 0)::bigint as {r.measure}")
-            if r.checked != "true":
-                out.append(f"coalesce(sum(n) filter (where {r.checked}), 0)::bigint as checked__{r.measure}")
+        out.append(f"coalesce(sum(n) filter (where {r.bad}), 0)::bigint as {r.measure}")
+        if r.checked != "true":
+            out.append(f"coalesce(sum(n) filter (where {r.checked}), 0)::bigint as checked__{r.measure}")
     return out
 
 
@@ -179,7 +184,7 @@ def profile_query(source: Source, rules: list[Rule], join_siasn: bool) -> str:
         outer.append(f"coalesce(sum(b{i}), 0)::bigint as {r.measure}")
         if r.checked != "true":
             outer.append(f"coalesce(sum(c{i}), 0)::bigint as checked__{r.measure}")
-    outer += _sums(narrow, True)
+    outer += _sums(narrow)
     group = f" group by {', '.join(cols)}" if cols else ""
     parts = [f"select {', '.join(outer)} from (select {', '.join(inner)} from {table}{group}) as t"]
     alone: dict[tuple[str, ...], list[Rule]] = {}
@@ -189,12 +194,12 @@ def profile_query(source: Source, rules: list[Rule], join_siasn: bool) -> str:
     for columns, members in alone.items():
         frm = f"(select {', '.join(columns)}, count(*) as n from {table} group by {', '.join(columns)}) as t"
         nip = source.required_nip or (source.nips[0] if source.nips else None)
-        if join_siasn and columns == (nip,):  # the SIASN side only has `siasn_nip`
+        if join_siasn and any("s.siasn_nip" in r.bad for r in members):  # SIASN only has `siasn_nip`
             frm += (
                 " left join (select distinct nip_baru as siasn_nip from raw.siasn_pns"
                 f" where nip_baru is not null) as s on s.siasn_nip = t.{nip}"
             )
-        parts.append(f"select {', '.join(_sums(members, True))} from {frm}")
+        parts.append(f"select {', '.join(_sums(members))} from {frm}")
     return "select *\nfrom " + "\n  cross join ".join(f"({p}) as m{i}" for i, p in enumerate(parts))
 
 
@@ -253,16 +258,20 @@ def standard_checks(
         for n, cond in (dates.get("rules") or {}).items()
     ]
     in_siasn = bool(options.get("nip_in_siasn"))
+    siasn_option = options.get("nip_in_siasn") if isinstance(options.get("nip_in_siasn"), dict) else {}
+    if set(siasn_option) - {"where", "about"}:
+        raise ValueError(f"{suite}.yml: nip_in_siasn takes only where and about")
     nip = source.required_nip or (source.nips[0] if source.nips else None)
     if in_siasn and not nip:
         raise ValueError(f"{suite}.yml: nip_in_siasn on a table without a NIP column")
+    applies = f"{nip} is not null" + (f" and ({siasn_option['where']})" if "where" in siasn_option else "")
     siasn_rules = (
         [
             Rule(
                 f"not_in_siasn__{nip}",
-                f"{nip} is not null and s.siasn_nip is null",
-                f"{nip} is not null",
-                (nip,),
+                f"{applies} and s.siasn_nip is null",
+                applies,
+                (nip, *(c for c in _columns_in(siasn_option.get("where", ""), source) if c != nip)),
                 alone=True,
             )
         ]
@@ -270,7 +279,19 @@ def standard_checks(
         else []
     )
     key = _key_rules(source, options.get("key_unique", True), {r.measure: r for r in date_rules}, suite)
-    profile = profile_query(source, required + nips + code_rules + date_rules + siasn_rules + key, in_siasn)
+    rules = required + nips + code_rules + date_rules + siasn_rules + key
+    quarantined = _quarantine_condition(source)
+    # the suite's one fetched row: the profile, the current load's quarantined rows, and the
+    # table's columns (no row of them: `left join ... on false`) for the columns expectation
+    profile = (
+        f"select * from ({profile_query(source, rules, in_siasn)}) as p\n"
+        "  cross join (select count(*) as quarantined_rows from audit.quarantine q\n"
+        f"    where {quarantined}) as q\n"
+        f"  left join (select * from {table} limit 0) as c on false"
+    )
+    clash = {r.measure for r in rules} & set(source.columns)
+    if clash:
+        raise ValueError(f"{suite}.yml: columns named like a measure: {sorted(clash)}")
 
     def spec(name: str, severity: str, description: str, query: str, expectations, **kw) -> CheckSpec:
         return CheckSpec(
@@ -290,7 +311,6 @@ def standard_checks(
     columns = ExpectationSpec(
         "expect_table_columns_to_match_set",
         {"column_set": list(source.required), "exact_match": False},
-        query=f"select * from {table} where false",
     )
     rows = [ExpectationSpec("expect_column_max_to_be_between", {"column": "row_count", "min_value": 1})]
     flagged = [r.bad for r in required + nips]
@@ -308,14 +328,13 @@ def standard_checks(
     )
     if key:
         checks.append(_key_unique(source, key, profile, spec))
-    quarantined = _quarantine_condition(source)
     checks.append(
         spec(
             "nothing_quarantined",
             "WARN",
             "No row of the current load was quarantined (audit.quarantine). Quarantined rows are "
             "not in the warehouse: fix them in the source and deliver again. Sample keys are file#line.",
-            f"select count(*) as quarantined_rows from audit.quarantine q where {quarantined}",
+            profile,
             [
                 ExpectationSpec(
                     "expect_column_max_to_be_between",
@@ -356,11 +375,13 @@ def standard_checks(
             spec(
                 "nip_in_siasn",
                 "WARN",
-                "Every NIP belongs to an employee of the current SIASN PNS snapshot.",
+                "Every NIP belongs to an employee of the current SIASN PNS snapshot"
+                + (f" ({siasn_option['about'].rstrip('.')})." if "about" in siasn_option else "."),
                 profile,
                 [_measure(r) for r in siasn_rules],
-                sample_keys=f"select distinct t.{nip} as key from {table} as t left join raw.siasn_pns as s "
-                f"on s.nip_baru = t.{nip} where t.{nip} is not null and s.nip_baru is null limit 20",
+                sample_keys=f"select distinct t.{nip} as key from (select {nip} from {table} "
+                f"where {applies}) as t left join raw.siasn_pns as s on s.nip_baru = t.{nip} "
+                "where s.nip_baru is null limit 20",
             )
         )
     return checks
@@ -370,14 +391,15 @@ def _key_rules(source: Source, option: Any, date_rules: dict[str, Rule], suite: 
     """What `<suite>_key_unique` measures (none when `key_unique: false`).
 
     A table the loader writes from files holds, per file, the rows of ONE batch (a snapshot
-    source: one batch in all; the loader truncates, or deletes the file's earlier rows, in the
-    transaction that copies it in), and the loader quarantines a key repeated within a file. So
-    its key is unique unless a file's rows are there twice (two batches of one file: two loads
-    raced), or, for a per-file source, one key lies in two files: where a date rule ties the key
-    to its file (`key_unique: {file_rule: <dates rule>}`, e.g. each attendance day lies in its
-    file's month), that rule's failures are the only other way. Both are measured on a few
-    grouped rows instead of grouping millions of keys. Elsewhere (SIMPEG tables, merged by key
-    from several extracts; a per-file source without a file rule) the key itself is grouped."""
+    source: one batch in all; the loader empties the table, or replaces the file's rows (its
+    partition), in the transaction that copies it in), and the loader quarantines a key repeated
+    within a file. So its key is unique unless a file's rows are there twice (two batches of one
+    file: two loads raced), or, for a per-file source, one key lies in two files: where a date
+    rule ties the key to its file (`key_unique: {file_rule: <dates rule>}`, e.g. each attendance
+    day lies in its file's month), that rule's failures are the only other way. Both are
+    measured on a few grouped rows instead of grouping millions of keys. Elsewhere (SIMPEG
+    tables, merged by key from several extracts; a per-file source without a file rule) the key
+    itself is grouped."""
     if option is False:
         return []
     file_rule = option.get("file_rule") if isinstance(option, dict) else None
@@ -407,14 +429,17 @@ def _key_unique(source: Source, rules: list[Rule], profile: str, spec) -> CheckS
             f"No two rows share the key ({key}): the table holds the rows of one load (the newest "
             "file: the loader empties the table in the transaction that copies the file in), and the "
             "loader quarantines a key repeated within the file. Measured as rows of any other load, "
-            "not by grouping every key. Sample keys: the files of the loads found."
+            "not by grouping every key. Sample keys: the files of the older loads."
         )
-        sample = f"select _source_file as key from {table} group by _source_file, _batch_id"
+        sample = (
+            f"select _source_file as key from (select _source_file, _batch_id from {table} "
+            f"group by _source_file, _batch_id) as b where _batch_id < (select max(_batch_id) from {table})"
+        )
     else:  # a per-file source whose date rule ties each key to its file
         rule = rules[1].measure.split("__", 1)[1]
         description = (
             f"No two rows share the key ({key}): each file's rows come from one load (the loader "
-            "deletes the file's earlier rows in the transaction that copies it again), the loader "
+            "replaces the file's rows, its partition, in the transaction that copies it again), the loader "
             "quarantines a key repeated within a file, and a key can lie in only one file unless it "
             f"breaks the date rule {rule}. Measured as rows of an older load of their file plus the "
             f"rows breaking {rule}, not by grouping every key. Sample keys: the files loaded twice, "
