@@ -41,6 +41,31 @@ load is a row of `audit.load_batches` where rows read = rows loaded + rows quara
 that cannot be read at all (no header, a required column missing) fails its asset with a
 message naming the file and the cause; the previous raw data stays.
 
+## How a file is loaded
+
+Bulk data moves in bulk, and typing happens in SQL, set-based (`sources/load.py`,
+`sources/batch.py`, `sources/raw_tables.py`):
+
+1. A delimited file whose values all pass cheap SQL tests is typed by PostgreSQL `COPY`
+   itself, straight into the new raw table. Any other file (or a workbook's text cells) is
+   copied as text into a stage, then one statement writes the good rows to `raw` and another
+   the rejections to `audit.quarantine`, with the same reasons. The typing rules are written
+   once, as SQL functions `audit.iku_<type>` (`sources/values.py` keeps Python twins for the
+   demo generator, and a test holds the two equal). Line numbers are the file's physical lines.
+2. `per_file` sources are LIST-partitioned by `_source_file`: each load builds the file's new
+   partition in its own transaction (a CHECK on the file name, so attaching needs no scan; its
+   key index built before the swap) and replaces the old one. With the embedded warehouse's
+   `wal_level = minimal` a table filled in the transaction that creates it skips the WAL.
+   A contract's files load side by side (three connections).
+3. After a load, indexes `<table>__<columns>_idx` on the key and NIP columns, then ANALYZE:
+   the quality checks and dbt rely on them.
+4. `audit.load_batches` reconciles every finished batch (a CHECK constraint,
+   `load_batches_reconciles`): rows read = rows loaded + rows quarantined + rows failed, where a
+   failed batch loads nothing and counts every row it read as failed. A load holds an advisory
+   lock on its batch; a batch left `running` by a killed process is closed as failed at the
+   next refresh. Two loads of the same table queue on a lock and re-check the checksum, so a
+   file is never loaded twice.
+
 ## Deliberate defects in the demo
 
 `iku demo --defects` spoils the demo files the way real deliveries go wrong, at a rate per
