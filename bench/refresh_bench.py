@@ -240,6 +240,19 @@ def bench_scale(scale: float, workdir: Path, url: str | None, night: bool) -> di
             _stop_embedded(home)
 
 
+def measure_load(load_bench, scale: float, workdir: Path, url: str | None) -> dict:
+    """bench/load_bench.py on `url`, or on an embedded warehouse of its own (the default)."""
+    if url:
+        return load_bench.measure(scale, workdir / "load", url)
+    from orchestration.warehouse import EmbeddedWarehouse
+
+    server = EmbeddedWarehouse(workdir / "home-load")
+    try:
+        return load_bench.measure(scale, workdir / "load", server.start())
+    finally:
+        server.stop()
+
+
 # --------------------------------------------------------------------------- the table
 
 
@@ -291,8 +304,8 @@ def summarise(result: dict) -> list[dict]:
     small = result.get("small")
     rows.append(_verdict("small_refresh_s", small["wall_s"] if small else None))
     load = result.get("load") or {}
-    rows.append(_verdict("loader_over_psql_copy", load.get("loader_over_psql_copy")))
-    rows.append(_verdict("loader_over_to_sql", load.get("loader_over_to_sql")))
+    rows.append(_verdict("loader_over_psql_copy", load.get("ratio_vs_psql_copy")))
+    rows.append(_verdict("loader_over_to_sql", load.get("ratio_vs_to_sql")))
     rows.append(_verdict("peak_python_mb_scale_4", four["full"]["peak_python_mb"] if four else None))
     if base:
         checks = _checks_seconds(base["full"])
@@ -389,7 +402,7 @@ def main() -> None:
         import load_bench
 
         load_scale = next((s for s in scales if s >= 1), scales[-1])
-        result["load"] = load_bench.measure(load_scale, workdir / "load", args.url)
+        result["load"] = measure_load(load_bench, load_scale, workdir, args.url)
     result["stage_ratios"] = stage_ratios(result)
     result["targets"] = summarise(result)
     out = BENCH_DIR / "results" / f"refresh-{datetime.now():%Y%m%d-%H%M%S}.json"
