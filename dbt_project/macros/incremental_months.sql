@@ -1,6 +1,6 @@
 {#-
-    Attendance models built incrementally by month (int_presensi__pegawai_hari,
-    fct_presensi_harian, int_presensi__opd_bulan, mrt_rekap_presensi_bulanan).
+    Attendance models built incrementally by month (fct_presensi_harian,
+    int_presensi__opd_bulan, mrt_rekap_presensi_bulanan).
 
     Invariant: after every build, each month of such a model holds exactly the rows a full
     build would give it. A month is rebuilt when the fingerprint of everything its rows are

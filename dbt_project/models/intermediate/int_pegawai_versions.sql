@@ -5,10 +5,13 @@
     education graduated by then from riwayat pendidikan), starting at TMT CPNS. Attributes the
     histories do not carry (kedudukan hukum, jenis pegawai) come from the first snapshot.
     Restricted: keeps tanggal_lahir for the BUP rules; dim_pegawai leaves it out.
+    Indexed on (nip, valid_from) for the lookups of the version valid at a date (dbt's
+    `indexes` config, named per build: a fixed name is still held by the previous build's
+    backup table when the new one is indexed, and `create index if not exists` then skipped it).
 #}
 {{ config(
     materialized='table',
-    post_hook='create index if not exists {{ this.name }}_nip_idx on {{ this }} (nip, valid_from)'
+    indexes=[{'columns': ['nip', 'valid_from']}]
 ) }}
 
 with

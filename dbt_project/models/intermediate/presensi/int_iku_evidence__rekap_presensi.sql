@@ -12,7 +12,7 @@
     - An OPD-month counts for its month, its quarter and its year: three rows per subject,
       numerator 1 when complete, denominator 1 (a count, unit jumlah).
     - Months before the e-presensi data starts have no candidates (see
-      int_presensi__pegawai_hari).
+      fct_presensi_harian).
     - opd_id is the OPD, although the catalog reports BPP-2 for the agency only.
 #}
 with

@@ -8,7 +8,7 @@
     changes: a monthly file reloaded, a new day of data, a SIASN export that changes an
     employee's OPD or service from some date, a holiday added.
 
-    Coverage: as int_presensi__pegawai_hari, from the first month with any attendance record
+    Coverage: as fct_presensi_harian, from the first month with any attendance record
     to the later of the newest SIASN snapshot (int_periods) and the newest attendance day.
 #}
 {{ config(materialized='table') }}
@@ -45,16 +45,28 @@ periods as (
 
 ),
 
+batch_days as (
+
+    -- one scan of the records: per day and load batch (a cheap hash key), the records with a NIP
+    select
+        tanggal,
+        load_batch_id,
+        count(*) filter (where nip is not null) as records
+    from presensi
+    group by tanggal, load_batch_id
+
+),
+
 batches as (
 
-    -- one scan of the records: per month and load batch, the records with a NIP and the days
+    -- per month and load batch, the records with a NIP and the days
     select
         to_char(tanggal, 'YYYY-MM') as month_id,
         load_batch_id,
-        count(*) filter (where nip is not null) as records,
+        sum(records)::bigint as records,
         min(tanggal) as first_tanggal,
         max(tanggal) as last_tanggal
-    from presensi
+    from batch_days
     group by to_char(tanggal, 'YYYY-MM'), load_batch_id
 
 ),
@@ -85,7 +97,8 @@ batch_part as (
 
     select
         month_id,
-        string_agg(load_batch_id || ':' || records, ',' order by load_batch_id) as batches
+        string_agg(load_batch_id || ':' || records, ',' order by load_batch_id) as batches,
+        count(*) as batch_count
     from batches
     where records > 0
     group by month_id
@@ -145,6 +158,7 @@ final as (
         months.build_start,
         months.build_end,
         batch_part.batches,
+        coalesce(batch_part.batch_count, 0) as batch_count,
         md5(concat_ws(
             '#',
             months.build_start,

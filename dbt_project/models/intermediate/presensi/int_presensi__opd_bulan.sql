@@ -1,7 +1,7 @@
 {#
     Attendance recap per perangkat daerah (OPD) and month: the employee x working-day cells
-    of int_presensi__pegawai_hari, by the OPD of each day, and whether the recap is complete
-    for BPP-2 (Jumlah Laporan Kehadiran Pegawai Seluruh OPD).
+    of fct_presensi_harian (the grid, built once in marts_build), by the OPD of each day, and
+    whether the recap is complete for BPP-2 (Jumlah Laporan Kehadiran Pegawai Seluruh OPD).
 
     Decisions:
     - Only expected cells (employee in active service that day) count in employee_days and in
@@ -28,7 +28,7 @@ with
 
 cells as (
 
-    select * from {{ ref('int_presensi__pegawai_hari') }}
+    select * from {{ ref('fct_presensi_harian') }}
 
 ),
 
