@@ -179,6 +179,19 @@ def _stage_table(width: int, numbered: bool) -> str:
     return f"create temp table {STAGE} ({cells}) on commit drop"
 
 
+def _copy_file(batch, source, table: str, columns: list[str], delimiter: str, encoding: str) -> int:
+    """COPY a delimited file's rows below its header into `table` (`columns`), in the file's own
+    encoding; returns the rows copied."""
+    with source.path.open("rb") as fh:
+        for _ in range(source.header_line):
+            fh.readline()
+        return batch.copy(
+            f"copy {table} ({', '.join(columns)}) from stdin "
+            f"with (format csv, delimiter {delimiter}, encoding '{encoding}')",
+            fh,
+        )
+
+
 def _copy_delimited(batch: Batch, source: SourceFile, scanned: FileScan) -> tuple[int | None, int]:
     """Stage a delimited file. Returns (the line of its first row when the stage holds the file's
     cells as they are (in file order, blank lines included), None when it is numbered by line;
@@ -191,14 +204,9 @@ def _copy_delimited(batch: Batch, source: SourceFile, scanned: FileScan) -> tupl
         cur.execute("savepoint stage")
         cur.execute(_stage_table(width, numbered=False))
         try:
-            with source.path.open("rb") as fh:
-                for _ in range(source.header_line):
-                    fh.readline()
-                copied = batch.copy(
-                    f"copy {STAGE} ({', '.join(f'c{i}' for i in range(1, width + 1))}) from stdin "
-                    f"with (format csv, delimiter {delimiter}, encoding '{encoding}')",
-                    fh,
-                )
+            copied = _copy_file(
+                batch, source, STAGE, [f"c{i}" for i in range(1, width + 1)], delimiter, encoding
+            )
             if copied == lines_after_header:
                 cur.execute("release savepoint stage")
                 return source.header_line + 1, copied
@@ -455,14 +463,7 @@ def _copy_canonical(
             + ", ".join(f"alter column {c} set default {v}" for c, v in defaults.items())
             + "".join(f", add constraint {n} check ({c})" for n, c in checks)
         )
-        with source.path.open("rb") as fh:
-            for _ in range(source.header_line):
-                fh.readline()
-            copied = batch.copy(
-                f"copy {target} ({', '.join(columns)}) from stdin "
-                f"with (format csv, delimiter {delimiter}, encoding '{encoding}')",
-                fh,
-            )
+        copied = _copy_file(batch, source, target, columns, delimiter, encoding)
         if copied != lines_after_header:
             raise _NotCanonical
         cur.execute(
