@@ -3,7 +3,9 @@
 Invariant: no step of `iku refresh` is silent. A Dagster logger (`progress_logger`) sees every
 step event of the run as it happens and prints one line when a step starts and one when it ends:
 what runs, N of M, the elapsed time; a step that runs long gets a `still running` line every
-minute (dbt adds its own `N of M START/OK` lines). The same events give each stage's seconds
+minute (dbt adds its own `N of M START/OK` lines); a step that does several things at once (the
+file sources' loads) prints a line as each finishes, from any log record that carries `NOTE`
+(`context.log.info(text, extra={NOTE: text})`). The same events give each stage's seconds
 (load, dbt build, checks, publish), which `iku refresh` prints at the end and writes, with Data
 Docs, the total, the run id and the rows loaded, to `$IKU_HOME/last_refresh_timings.json`.
 """
@@ -24,6 +26,7 @@ from dagster import AssetChecksDefinition, AssetsDefinition, DagsterEventType, L
 
 STAGES = ("load", "dbt_build", "checks", "publish", "data_docs")
 TIMINGS_FILE = "last_refresh_timings.json"
+NOTE = "iku_progress_note"  # a log record's attribute (`extra`): a line of progress within a step
 HEARTBEAT_SECONDS = 60.0
 
 _ENDS = {
@@ -99,6 +102,11 @@ class Progress:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + took
             self._say(f"{_ENDS[event_type]:<6} {stage:<9} {step_key} ({took:.1f} s)")
 
+    def note(self, step_key: str | None, text: str) -> None:
+        """A line about part of a running step (one source loaded, say)."""
+        if step_key:
+            self._say(f"{'':<6} {self.stage(step_key):<9} {step_key}: {text}")
+
     def heartbeat(self) -> None:
         """Until `stop`: a line for each step that ran a minute (or another minute) unannounced."""
         said: dict[str, float] = {}
@@ -126,6 +134,8 @@ class _ProgressHandler(logging.Handler):
         event = meta.get("dagster_event")
         if event is not None:
             self.progress.on_event(event.event_type, event.step_key)
+        elif getattr(record, NOTE, None):
+            self.progress.note(meta.get("step_key"), getattr(record, NOTE))
 
 
 def progress_logger(progress: Progress) -> LoggerDefinition:

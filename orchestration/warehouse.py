@@ -84,8 +84,16 @@ def sqlalchemy_url(url: str) -> str:
     return "postgresql+psycopg2://" + url.split("://", 1)[1]
 
 
+# connections a run's engine keeps: the file sources load 3 at a time (orchestration.assets.raw),
+# each per-file source 3 files at a time (sources.load.load_files), each file on its own connection
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
 def make_engine(url: str) -> sa.Engine:
-    return sa.create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True)
+    return sa.create_engine(
+        sqlalchemy_url(url), pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, future=True
+    )
 
 
 # --------------------------------------------------------------------------- embedded server

@@ -181,7 +181,7 @@ def _run_until(home: Home, marker: str) -> subprocess.Popen:
 
 def test_killed_refresh_leaves_nothing_behind(home: Home, tmp_path: Path, tiny_demo: Path) -> None:
     # killed while loading the attendance files
-    loading = _run_until(home, "start  load      raw__presensi_harian")
+    loading = _run_until(home, "start  load      raw_files")
     loading.send_signal(signal.SIGKILL)
     loading.wait()
 

@@ -280,18 +280,18 @@ def test_progress_prints_every_step_with_n_of_m_and_sums_stages(tmp_path: Path) 
     from orchestration.progress import Progress, write_timings
 
     out = io.StringIO()
-    progress = Progress(
-        stages={"raw__siasn_pns": "load", "gx_raw_siasn_pns": "checks"}, total_steps=2, out=out
-    )
-    progress.on_event(DagsterEventType.STEP_START, "raw__siasn_pns")
+    progress = Progress(stages={"raw_files": "load", "gx_raw_siasn_pns": "checks"}, total_steps=2, out=out)
+    progress.on_event(DagsterEventType.STEP_START, "raw_files")
     time.sleep(0.05)
-    progress.on_event(DagsterEventType.STEP_SUCCESS, "raw__siasn_pns")
+    progress.note("raw_files", "siasn_pns loaded")  # one source of the step done
+    progress.on_event(DagsterEventType.STEP_SUCCESS, "raw_files")
     progress.on_event(DagsterEventType.STEP_START, "gx_raw_siasn_pns")
     progress.on_event(DagsterEventType.STEP_FAILURE, "gx_raw_siasn_pns")
     lines = out.getvalue().splitlines()
     assert [ln.split("] ", 1)[1].split(" (")[0] for ln in lines] == [
-        "start  load      raw__siasn_pns",
-        "done   load      raw__siasn_pns",
+        "start  load      raw_files",
+        "       load      raw_files: siasn_pns loaded",
+        "done   load      raw_files",
         "start  checks    gx_raw_siasn_pns",
         "FAILED checks    gx_raw_siasn_pns",
     ]

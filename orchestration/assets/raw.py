@@ -1,7 +1,36 @@
-"""Raw assets: one per source contract, each loading its delivered file into schema `raw`."""
+"""Raw assets: one per source contract, each loading its delivered file(s) into schema `raw`.
 
-from collections.abc import Iterator
+The file sources are the specs of ONE multi-asset, `raw_files` (one Dagster step): each contract
+keeps its own asset (key `raw/<table>`, group `raw`, kinds, owner, description, metadata), but
+their loads overlap inside the in-process run, `LOAD_THREADS` sources at a time, the costliest
+first, each on its own connections from the run's shared engine (`warehouse.engine()`, whose
+pool holds them all: orchestration.warehouse.make_engine). Loads of different raw tables share
+no lock but the one that creates the audit tables, which the step ensures before the threads.
 
+Invariants:
+- every selected source that loads is materialized, one MaterializeResult as it finishes, with
+  the metadata a per-source asset always had, whatever happens to the other sources;
+- a source that fails keeps its previous raw data; once the others have finished, the step fails
+  with ONE Failure naming every failed source with its file and cause, so nothing downstream
+  (dbt, publish) runs on a partial load;
+- a lost or refused warehouse connection retries that source's load alone
+  (orchestration.transient.retry_on_transient: its classification, messages and backoff), never
+  the sources that loaded; bad data is never retried;
+- only the step's own thread talks to Dagster (logs, events): the loading threads hand their
+  lines to it through a queue, and it logs each source's outcome as it finishes (a line that
+  orchestration.progress also prints on the console).
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from queue import Empty, SimpleQueue
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -9,20 +38,30 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     Failure,
     MaterializeResult,
     MetadataValue,
     Output,
+    RetryRequested,
     asset,
+    multi_asset,
 )
 
+from orchestration.progress import NOTE
 from orchestration.resources import SourceDropResource, WarehouseResource
-from orchestration.transient import retry_on_transient
+from orchestration.transient import MAX_RETRIES, retry_on_transient
 from sources.contracts import Contract, load_contracts
 from sources.drop_folder import files_for, unclaimed_files
 from sources.load import RAW_SCHEMA, ensure_audit, load_files
 from sources.raw_tables import ensure_raw_table
 from sources.readers import SourceFileError
+
+T = TypeVar("T")
+
+FILES_STEP = "raw_files"
+LOAD_THREADS = 3  # sources loading at a time; a per-file source loads 3 files at a time itself
+XLSX_COST = 50  # a workbook byte costs about as much as this many delimited bytes (openpyxl)
 
 
 def _team(name: str) -> str:
@@ -33,8 +72,9 @@ def raw_asset_key(contract: Contract) -> AssetKey:
     return AssetKey([RAW_SCHEMA, contract.raw_table])
 
 
-def build_raw_asset(contract: Contract) -> AssetsDefinition:
-    @asset(
+def raw_asset_spec(contract: Contract) -> AssetSpec:
+    """The asset of one file source, as the Dagster UI shows it."""
+    return AssetSpec(
         key=raw_asset_key(contract),
         group_name="raw",
         kinds={"postgres", "python"},
@@ -47,55 +87,208 @@ def build_raw_asset(contract: Contract) -> AssetsDefinition:
             "penanggung_jawab": contract.penanggung_jawab,
         },
     )
-    def _load(
+
+
+# --------------------------------------------------------------------------- one source, in a thread
+
+
+@dataclass
+class _Lines:
+    """The log of one loading thread: its lines wait in `queue` for the step's thread."""
+
+    source: str
+    queue: SimpleQueue
+
+    def info(self, message: str) -> None:
+        self.queue.put((logging.INFO, f"{self.source}: {message}"))
+
+    def warning(self, message: str) -> None:
+        self.queue.put((logging.WARNING, f"{self.source}: {message}"))
+
+
+@dataclass
+class _Attempt:
+    """What retry_on_transient reads of a step context, for one source's attempt."""
+
+    retry_number: int
+    log: _Lines
+
+
+@dataclass
+class _Outcome:
+    contract: Contract
+    seconds: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: Exception | None = None
+
+
+def _with_retries(log: _Lines, what: str, load: Callable[[], T]) -> T:
+    """`load()`; after a lost connection, again after retry_on_transient's backoff, up to its
+    MAX_RETRIES; the last attempt's error, transient or not, propagates."""
+    for attempt in range(MAX_RETRIES):
+        try:
+            with retry_on_transient(_Attempt(attempt, log), what):
+                return load()
+        except RetryRequested as retry:
+            time.sleep(retry.seconds_to_wait or 0)
+    return load()
+
+
+def _load_contract(
+    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines
+) -> dict[str, Any]:
+    """Load one contract's delivered files; the metadata of its materialization."""
+    ensure_raw_table(engine, contract)
+    if not files:
+        log.warning(f"no file matching {contract.files} in the drop folder; previous raw data kept")
+        return {"outcome": "no file delivered; previous data kept"}
+    if contract.mode == "snapshot":
+        if len(files) > 1:
+            log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
+        files = files[-1:]
+    # a per-file source's files load side by side; indexes and statistics once after
+    results = load_files(engine, contract, files, run_id=run_id)
+    for result in results:
+        log.info(
+            f"{result.file_name}: {result.outcome}; read {result.rows_read}, "
+            f"loaded {result.rows_loaded}, quarantined {result.rows_quarantined}"
+            + (f"; {'; '.join(result.notes)}" if result.notes else "")
+        )
+    return {
+        "files": ", ".join(r.file_name for r in results),
+        "outcome": ", ".join(sorted({r.outcome for r in results})),
+        "batch_ids": ", ".join(str(r.batch_id) for r in results if r.batch_id) or "-",
+        "rows_read": MetadataValue.int(sum(r.rows_read for r in results)),
+        "rows_loaded": MetadataValue.int(sum(r.rows_loaded for r in results)),
+        "rows_quarantined": MetadataValue.int(sum(r.rows_quarantined for r in results)),
+        "notes": "; ".join(n for r in results for n in r.notes) or "-",
+    }
+
+
+def _load_source(
+    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines
+) -> _Outcome:
+    """One source, start to end, in a loading thread: never raises, its error is the outcome."""
+    began = time.monotonic()
+    try:
+        metadata = _with_retries(
+            log, f"load {contract.name}", lambda: _load_contract(engine, contract, files, run_id, log)
+        )
+    except Exception as exc:
+        return _Outcome(contract, time.monotonic() - began, error=exc)
+    return _Outcome(contract, time.monotonic() - began, metadata=metadata)
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def _cost(contract: Contract, files: list[Path]) -> int:
+    """What loading `files` roughly costs, to start the longest loads first."""
+    if contract.mode == "snapshot":
+        files = files[-1:]
+    return sum(p.stat().st_size * (XLSX_COST if p.suffix.lower() == ".xlsx" else 1) for p in files)
+
+
+def _summary(outcome: _Outcome) -> str:
+    """One line for the console: `<source>: <outcome>, <n> file(s), <rows> rows loaded`."""
+    name, m = outcome.contract.name, outcome.metadata
+    if outcome.error is not None:
+        return f"{name}: FAILED, {_cause(outcome.error)}"
+    if "files" not in m:
+        return f"{name}: {m['outcome']}"
+    count = len(m["files"].split(", ")) if m["files"] else 0
+    return f"{name}: {m['outcome']}, {count} file(s), {m['rows_loaded'].value:,} rows loaded"
+
+
+def _cause(error: Exception) -> str:
+    """`file: cause` for a file that cannot be loaded, else the error's first line."""
+    if isinstance(error, SourceFileError):
+        return str(error)
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _drain(context: AssetExecutionContext, lines: SimpleQueue) -> None:
+    while True:
+        try:
+            level, message = lines.get_nowait()
+        except Empty:
+            return
+        context.log.log(level, message)
+
+
+def _load_concurrently(
+    context: AssetExecutionContext, engine: sa.Engine, folder: Path, contracts: list[Contract]
+) -> Iterator[_Outcome]:
+    """Each source's outcome as it finishes (the costliest sources start first); its lines and
+    a progress line are logged before it is yielded."""
+    plan = sorted(((c, files_for(c, folder)) for c in contracts), key=lambda cf: -_cost(*cf))
+    lines: SimpleQueue = SimpleQueue()
+    pool = ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="iku-load")
+    try:
+        pending: set[Future[_Outcome]] = {
+            pool.submit(_load_source, engine, c, files, context.run_id, _Lines(c.name, lines))
+            for c, files in plan
+        }
+        finished = 0
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            _drain(context, lines)
+            for future in done:
+                outcome = future.result()
+                finished += 1
+                note = f"{_summary(outcome)} ({outcome.seconds:.1f} s; {finished} of {len(plan)} sources)"
+                level = logging.ERROR if outcome.error is not None else logging.INFO
+                context.log.log(level, note, extra={NOTE: note})
+                yield outcome
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _drain(context, lines)
+
+
+def _failure(failed: list[_Outcome], total: int) -> Failure:
+    names = [o.contract.name for o in failed]
+    metadata: dict[str, Any] = {"failed_sources": ", ".join(names)}
+    for o in failed:
+        path = getattr(o.error, "path", None)
+        metadata[f"{o.contract.name}.file"] = path.name if isinstance(path, Path) else "-"
+        metadata[f"{o.contract.name}.cause"] = getattr(o.error, "cause", None) or _cause(o.error)
+    return Failure(
+        description=f"{len(failed)} of {total} file source(s) failed, previous raw data kept "
+        "(the other sources loaded): " + "; ".join(f"{o.contract.name}: {_cause(o.error)}" for o in failed),
+        metadata=metadata,
+    )
+
+
+def build_raw_files_asset(contracts: list[Contract]) -> AssetsDefinition:
+    """The multi-asset of the file sources: one spec per contract, loaded concurrently."""
+    by_key = {raw_asset_key(c): c for c in contracts}
+
+    @multi_asset(
+        name=FILES_STEP,
+        specs=[raw_asset_spec(c) for c in contracts],
+        can_subset=True,
+        description="Load the delivered files of every selected source contract, several at a time.",
+    )
+    def _raw_files(
         context: AssetExecutionContext,
         warehouse: WarehouseResource,
         source_drop: SourceDropResource,
-    ) -> MaterializeResult:
-        with retry_on_transient(context, f"load {contract.name}"):
-            return _load_files(context, warehouse.engine(), source_drop)
+    ) -> Iterator[MaterializeResult]:
+        engine = warehouse.engine()
+        with retry_on_transient(context, "load: the audit tables"):
+            ensure_audit(engine)  # before the threads, which would queue on its lock
+        chosen = [c for key, c in by_key.items() if key in context.selected_asset_keys]
+        failed = []
+        for outcome in _load_concurrently(context, engine, source_drop.folder(), chosen):
+            if outcome.error is not None:
+                failed.append(outcome)
+            else:
+                yield MaterializeResult(asset_key=raw_asset_key(outcome.contract), metadata=outcome.metadata)
+        if failed:
+            raise _failure(failed, len(chosen)) from failed[0].error
 
-    def _load_files(
-        context: AssetExecutionContext, engine, source_drop: SourceDropResource
-    ) -> MaterializeResult:
-        ensure_audit(engine)
-        ensure_raw_table(engine, contract)
-        files = files_for(contract, source_drop.folder())
-        if not files:
-            context.log.warning(
-                f"no file matching {contract.files} in the drop folder; previous raw data kept"
-            )
-            return MaterializeResult(metadata={"outcome": "no file delivered; previous data kept"})
-        if contract.mode == "snapshot":
-            if len(files) > 1:
-                context.log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
-            files = files[-1:]
-        try:  # a per-file source's files load side by side; indexes and statistics once after
-            results = load_files(engine, contract, files, run_id=context.run_id)
-        except SourceFileError as exc:
-            raise Failure(
-                description=f"{contract.name}: {exc} (previous raw data kept)",
-                metadata={"file": exc.path.name, "cause": exc.cause},
-            ) from exc
-        for result in results:
-            context.log.info(
-                f"{result.file_name}: {result.outcome}; read {result.rows_read}, "
-                f"loaded {result.rows_loaded}, quarantined {result.rows_quarantined}"
-                + (f"; {'; '.join(result.notes)}" if result.notes else "")
-            )
-        return MaterializeResult(
-            metadata={
-                "files": ", ".join(r.file_name for r in results),
-                "outcome": ", ".join(sorted({r.outcome for r in results})),
-                "batch_ids": ", ".join(str(r.batch_id) for r in results if r.batch_id) or "-",
-                "rows_read": MetadataValue.int(sum(r.rows_read for r in results)),
-                "rows_loaded": MetadataValue.int(sum(r.rows_loaded for r in results)),
-                "rows_quarantined": MetadataValue.int(sum(r.rows_quarantined for r in results)),
-                "notes": "; ".join(n for r in results for n in r.notes) or "-",
-            }
-        )
-
-    return _load
+    return _raw_files
 
 
 DROP_FOLDER_KEY = AssetKey(["raw", "drop_folder"])
@@ -143,4 +336,5 @@ def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource)
     )
 
 
-raw_assets = [build_raw_asset(c) for c in load_contracts().values()] + [drop_folder]
+raw_files = build_raw_files_asset(list(load_contracts().values()))
+raw_assets = [raw_files, drop_folder]
