@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.dagster_storage import relax_sqlite_durability
+from orchestration.dagster_storage import write_instance_yaml
 from orchestration.warehouse import WarehouseError, dbt_env, embedded, ensure_warehouse, make_engine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
@@ -32,13 +32,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 def _prepare_environment() -> None:
     settings.quiet_third_parties()
-    relax_sqlite_durability()
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    write_instance_yaml(home)
 
 
 def _safe_url(url: str) -> str:

@@ -17,11 +17,7 @@ from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.gx_checks import gx_checks
-from orchestration.dagster_storage import relax_sqlite_durability
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
-
-# the run worker of `dagster dev` / the daemon writes the run's events: no disk flush per event
-relax_sqlite_durability()
 
 MART_KEYS = sorted(k for k in iku_dbt_assets.keys if k.path[0] == "marts")
 publish_asset = build_publish_asset(MART_KEYS)
