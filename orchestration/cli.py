@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from orchestration import settings
+from orchestration.dagster_storage import write_instance_yaml
 from orchestration.warehouse import WarehouseError, dbt_env, embedded, ensure_warehouse, make_engine
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
@@ -34,9 +35,7 @@ def _prepare_environment() -> None:
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    write_instance_yaml(home)
 
 
 def _safe_url(url: str) -> str:
@@ -132,6 +131,7 @@ def _execute(instance, run_id: str, log_level: str):
     from dagster._loggers import default_loggers
 
     from orchestration import progress as progress_mod
+    from orchestration.checks.gx_runner import warm_up
     from orchestration.definitions import defs
     from orchestration.recovery import run_tags
 
@@ -142,6 +142,7 @@ def _execute(instance, run_id: str, log_level: str):
     progress = progress_mod.Progress(stages=stages, total_steps=steps)
     job = job.with_logger_defs({**default_loggers(), "progress": progress_mod.progress_logger(progress)})
     print(f"Run {run_id}: {steps} steps")
+    warm_up()
     progress.start_heartbeat()
     try:
         result = job.execute_in_process(

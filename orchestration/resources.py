@@ -12,11 +12,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from dagster import ConfigurableResource, EnvVar, InitResourceContext
-from dagster_dbt import DbtCliResource
 from pydantic import PrivateAttr
 
 from orchestration import recovery, run_lock
-from orchestration.dbt_project import DBT_PROJECT, dbt_executable
+from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.settings import iku_home, sources_dir
 from orchestration.transient import call_with_retry
 from orchestration.warehouse import EmbeddedWarehouse, dbt_env, make_engine
@@ -124,5 +123,5 @@ def build_resources() -> dict[str, object]:
         "warehouse": warehouse,
         "source_drop": SourceDropResource(path=str(sources_dir())),
         "simpeg": simpeg,
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+        "dbt": IkuDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
     }

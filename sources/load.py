@@ -457,7 +457,9 @@ def _copy_canonical(
     delimiter = "E'\\t'" if source.delimiter == "\t" else f"'{source.delimiter}'"
     cur.execute("savepoint canonical")
     try:
-        cur.execute(f"create temp sequence _iku_line start {source.header_line + 1}")
+        # a cache as big as the file: nextval() per row without touching the sequence each
+        # time (halves the COPY of a typical attendance file); one session, so still 1, 2, 3
+        cur.execute(f"create temp sequence _iku_line start {source.header_line + 1} cache 1000000")
         cur.execute(
             f"alter table {target} "
             + ", ".join(f"alter column {c} set default {v}" for c, v in defaults.items())

@@ -30,6 +30,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -279,9 +280,17 @@ def _exception(info: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------- GX and the warehouse
 
 
-@cache
+_context_lock = threading.Lock()
+
+
 def _context():
-    """The process's one ephemeral GX context."""
+    """The process's one ephemeral GX context (made once, whichever thread asks first)."""
+    with _context_lock:
+        return _make_context()
+
+
+@cache
+def _make_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -289,6 +298,14 @@ def _context():
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
+
+
+def warm_up() -> threading.Thread:
+    """Import GX and make the context in the background (4-5 s of Python, mostly imports) while
+    the run's first steps, the loads, wait on PostgreSQL."""
+    thread = threading.Thread(target=_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _jit_off(dbapi_connection: Any, _record: Any) -> None:

@@ -19,6 +19,7 @@
     materialized='incremental',
     incremental_strategy='replace_months',
     month_date_column='month_start',
+    pre_hook=["set local work_mem = '256MB'"],
     post_hook=['{{ record_built_months() }}']
 ) }}
 -- depends_on: {{ ref('int_presensi__bulan_sumber') }}
@@ -32,16 +33,17 @@ cells as (
 
 ),
 
-aggregated as (
+by_day as (
 
+    -- per OPD and day: the counts. Two parallel hash aggregates (this one and by_employee)
+    -- replace counting distinct days and employees per OPD-month, which sorted the whole grid
+    -- (18 s against under 3 s at scale 1).
     select
         opd_id,
         month_id,
+        tanggal,
         min(quarter_id) as quarter_id,
         min(year_id) as year_id,
-        date_trunc('month', min(tanggal))::date as month_start,
-        count(distinct nip) filter (where is_expected) as employees,
-        count(distinct tanggal) filter (where is_expected) as working_days,
         count(*) filter (where is_expected) as employee_days,
         count(*) filter (where is_expected and has_status) as recorded_days,
         count(*) filter (where is_missing) as missing_days,
@@ -63,7 +65,60 @@ aggregated as (
         {%- if months is not none %}
             and {{ in_months('tanggal', months) }}
         {%- endif %}
+    group by opd_id, month_id, tanggal
+
+),
+
+by_employee as (
+
+    -- per OPD and month, the employees expected on at least one of its days
+    select
+        opd_id,
+        month_id,
+        count(*) as employees
+    from (
+        select
+            opd_id,
+            month_id,
+            nip
+        from cells
+        where
+            opd_id is not null
+            and is_expected
+            {%- if months is not none %}
+                and {{ in_months('tanggal', months) }}
+            {%- endif %}
+        group by opd_id, month_id, nip
+    ) as opd_month_nip
     group by opd_id, month_id
+
+),
+
+aggregated as (
+
+    select
+        by_day.opd_id,
+        by_day.month_id,
+        min(by_day.quarter_id) as quarter_id,
+        min(by_day.year_id) as year_id,
+        date_trunc('month', min(by_day.tanggal))::date as month_start,
+        coalesce(min(by_employee.employees), 0) as employees,
+        count(*) filter (where by_day.employee_days > 0) as working_days,
+        {%- for column in [
+            'employee_days', 'recorded_days', 'missing_days', 'unknown_status_days',
+            'hadir_days', 'tepat_waktu_days', 'terlambat_days', 'pulang_cepat_days', 'izin_days',
+            'sakit_days', 'cuti_days', 'dinas_luar_days', 'tanpa_keterangan_days',
+            'records_outside_service'
+        ] %}
+            sum(by_day.{{ column }})::bigint as {{ column }},
+        {%- endfor %}
+        max(by_day.load_batch_id) as load_batch_id
+    from by_day
+    left join by_employee
+        on
+            by_day.opd_id = by_employee.opd_id
+            and by_day.month_id = by_employee.month_id
+    group by by_day.opd_id, by_day.month_id
 
 ),
 

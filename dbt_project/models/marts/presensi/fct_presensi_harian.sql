@@ -234,8 +234,10 @@ dated as (
 
 versioned as (
 
-    -- a record outside the cells takes the version valid that day, if any (a hash join on nip
-    -- that only the few such records match)
+    -- a record outside the cells takes the version valid that day, if any: a hash join on nip
+    -- for those few records only (the key is null for every expected cell, which then probes
+    -- nothing; on nip alone, each of the 3.7 million cells met its employee's versions, 23
+    -- million pairs filtered away at scale 1)
     select
         dated.nip,
         dated.tanggal,
@@ -254,8 +256,7 @@ versioned as (
     from dated
     left join versions as record_version
         on
-            dated.nip = record_version.nip
-            and not dated.is_expected
+            case when not dated.is_expected then dated.nip end = record_version.nip
             and dated.tanggal >= record_version.valid_from
             and (record_version.valid_to is null or dated.tanggal < record_version.valid_to)
 
