@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from dagster import AssetKey, DagsterInstance
-from dagster_dbt import DbtCliResource
 
-from orchestration.dbt_project import DBT_PROJECT, dbt_executable
+from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
 from orchestration.resources import SourceDropResource, WarehouseResource
 
@@ -22,7 +21,7 @@ def _run(database_url: str, drop: Path):
         {
             "warehouse": WarehouseResource(url=database_url),
             "source_drop": SourceDropResource(path=str(drop)),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": IkuDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
         }
     )
     with DagsterInstance.ephemeral() as instance:

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
-from dagster_dbt import DbtCliResource
 
 from orchestration import cli
 from orchestration.checks.data_docs import build_data_docs
 from orchestration.checks.dq_store import clean_keys, evaluate, route, today_wit
 from orchestration.checks.gx_checks import check_result
 from orchestration.checks.gx_runner import CheckSpec, ExpectationSpec, load_suites, run_check
-from orchestration.dbt_project import DBT_PROJECT, dbt_executable
+from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
 from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.warehouse import sqlalchemy_url
@@ -160,7 +159,7 @@ def _run(database_url: str, drop: Path):
         {
             "warehouse": WarehouseResource(url=database_url),
             "source_drop": SourceDropResource(path=str(drop)),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
+            "dbt": IkuDbtCliResource(project_dir=DBT_PROJECT, dbt_executable=dbt_executable()),
         }
     )
     with DagsterInstance.ephemeral() as instance:

@@ -65,7 +65,9 @@ XLSX_COST = 50  # a workbook byte costs about as much as this many delimited byt
 
 
 def _team(name: str) -> str:
-    return "team:" + "-".join(name.lower().replace("dan", " ").split())
+    """Dagster owner of a steward unit: "Bidang Mutasi dan Kepangkatan" ->
+    team:bidang-mutasi-kepangkatan (the word "dan" dropped, not the letters)."""
+    return "team:" + "-".join(word for word in name.lower().split() if word != "dan")
 
 
 def raw_asset_key(contract: Contract) -> AssetKey:
