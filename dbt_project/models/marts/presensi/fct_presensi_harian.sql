@@ -36,9 +36,10 @@
     (external sorts of 0.5 GB): merge joins are off for this model, with work_mem for the hash.
 
     A table with a unique index on (tanggal, nip) and not-null key columns, which enforce the
-    primary key (the primary_key_index test checks they are in place instead of scanning the
-    rows). Built incrementally by month: only the months whose sources changed are built again
-    (macros/incremental_months.sql). Built in marts_build and published with the other marts.
+    primary key (the primary_key_index rule of its table_checks test checks they are in place
+    instead of scanning the rows). Built incrementally by month: only the months whose sources
+    changed are built again (macros/incremental_months.sql). Built in marts_build and published
+    with the other marts.
 #}
 {{ config(
     materialized='incremental',
