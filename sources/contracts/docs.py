@@ -38,8 +38,9 @@ not of its type, a date marked *past* that lies after the delivery's as-of date,
 key) is not loaded: it goes to `audit.quarantine` with the file,
 the line, the field, the value (withheld for restricted personal fields) and the reason. Every
 load is a row of `audit.load_batches` where rows read = rows loaded + rows quarantined. A file
-that cannot be read at all (no header, a required column missing) fails its asset with a
-message naming the file and the cause; the previous raw data stays.
+that cannot be read at all (no header, a required column missing) keeps its source's previous
+raw data; the other sources still load, then the load step (`raw_files`) fails with a message
+naming every failed source, its file and the cause.
 
 ## How a file is loaded
 
