@@ -33,6 +33,10 @@ def _alive(pid: int) -> bool:
 
 def main() -> None:
     real = os.environ.get("IKU_DBT") or str(Path(sys.executable).parent / "dbt")
+    # an ignored or blocked SIGTERM is inherited across fork and exec (a process that started
+    # the refresh may have ignored it): the death signal would then be lost, and dbt live on
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)

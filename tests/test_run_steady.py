@@ -152,13 +152,16 @@ def test_stale_dagster_runs_are_marked_failed_live_ones_kept() -> None:
 
 
 def test_dbt_child_dies_with_its_parent(tmp_path: Path) -> None:
-    """The wrapper dagster-dbt runs makes the child die when the refresh is killed (SIGKILL)."""
+    """The wrapper dagster-dbt runs makes the child die when the refresh is killed (SIGKILL),
+    even when the refresh was started with SIGTERM ignored (inherited across fork and exec: in
+    the full test session it was, and the child lived on)."""
     from orchestration.dbt_project import CHILD
 
     pid_file = tmp_path / "child.pid"
     parent_code = textwrap.dedent(
         f"""
-        import os, subprocess, sys, time
+        import os, signal, subprocess, sys, time
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         env = {{**os.environ, "IKU_DBT": "/bin/sleep", "IKU_PYTHON": sys.executable,
                 "IKU_DBT_PARENT": str(os.getpid())}}
         child = subprocess.Popen([{str(CHILD)!r}, "120"], env=env)
