@@ -32,11 +32,11 @@ from typing import Any
 import sqlalchemy as sa
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30  # Dagster's own value
 ENGINES_KEPT = 16  # database files with an engine kept (the index and the newest runs)
 MARKER = "# written by iku (orchestration/dagster_storage.py)"
 
