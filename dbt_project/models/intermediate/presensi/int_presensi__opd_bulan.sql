@@ -33,6 +33,20 @@ cells as (
 
 ),
 
+cells_to_build as not materialized (
+
+    -- the cells with an OPD in the months to build (all months on a full build); read by both
+    -- aggregates below, each in its own scan
+    select *
+    from cells
+    where
+        opd_id is not null
+        {%- if months is not none %}
+            and {{ in_months('tanggal', months) }}
+        {%- endif %}
+
+),
+
 by_day as (
 
     -- per OPD and day: the counts. Two parallel hash aggregates (this one and by_employee)
@@ -59,12 +73,7 @@ by_day as (
         count(*) filter (where is_expected and is_tanpa_keterangan) as tanpa_keterangan_days,
         count(*) filter (where not is_expected) as records_outside_service,
         max(load_batch_id) as load_batch_id
-    from cells
-    where
-        opd_id is not null
-        {%- if months is not none %}
-            and {{ in_months('tanggal', months) }}
-        {%- endif %}
+    from cells_to_build
     group by opd_id, month_id, tanggal
 
 ),
@@ -81,13 +90,8 @@ by_employee as (
             opd_id,
             month_id,
             nip
-        from cells
-        where
-            opd_id is not null
-            and is_expected
-            {%- if months is not none %}
-                and {{ in_months('tanggal', months) }}
-            {%- endif %}
+        from cells_to_build
+        where is_expected
         group by opd_id, month_id, nip
     ) as opd_month_nip
     group by opd_id, month_id
@@ -102,6 +106,7 @@ aggregated as (
         min(by_day.quarter_id) as quarter_id,
         min(by_day.year_id) as year_id,
         date_trunc('month', min(by_day.tanggal))::date as month_start,
+        -- one figure per OPD-month, the same on each of its day rows
         coalesce(min(by_employee.employees), 0) as employees,
         count(*) filter (where by_day.employee_days > 0) as working_days,
         {%- for column in [
