@@ -63,11 +63,15 @@ create table if not exists {AUDIT_SCHEMA}.load_batches (
     started_at        timestamptz not null default now(),
     finished_at       timestamptz,
     outcome           text not null default 'running'
-        check (outcome in ('running', 'loaded', 'unchanged', 'failed')),
+        check (outcome in ('running', 'loaded', 'unchanged', 'failed', 'held')),
     message           text,
     run_id            text
 );
 alter table {AUDIT_SCHEMA}.load_batches add column if not exists rows_failed bigint not null default 0;
+-- outcome 'held' (a delivery the contract's hold rule stopped) came after the first warehouses
+alter table {AUDIT_SCHEMA}.load_batches drop constraint if exists load_batches_outcome_check;
+alter table {AUDIT_SCHEMA}.load_batches add constraint load_batches_outcome_check
+    check (outcome in ('running', 'loaded', 'unchanged', 'failed', 'held'));
 create table if not exists {AUDIT_SCHEMA}.quarantine (
     batch_id      bigint not null references {AUDIT_SCHEMA}.load_batches (batch_id),
     source        text not null,
@@ -133,6 +137,8 @@ def ensure_audit(engine: sa.Engine) -> None:
         ready = conn.exec_driver_sql(
             f"select obj_description(oid, 'pg_namespace') = %(v)s "
             f"and to_regclass('{AUDIT_SCHEMA}.quarantine') is not null "
+            "and exists (select 1 from pg_constraint where conname = 'load_batches_outcome_check' "
+            "and pg_get_constraintdef(oid) like '%%held%%') "
             f"from pg_namespace where nspname = '{AUDIT_SCHEMA}'",
             {"v": SQL_VERSION},
         ).scalar()
@@ -247,18 +253,18 @@ class Batch:
         self._raw.commit()
         self.finished = True
 
-    def fail(self, message: str) -> None:
-        """Roll the work back and record the batch as failed: nothing loaded or quarantined, the
-        rows read so far failed."""
+    def fail(self, message: str, outcome: str = "failed") -> None:
+        """Roll the work back and record the batch as failed (or `held`: stopped by the contract's
+        hold rule): nothing loaded or quarantined, the rows read so far failed."""
         if self._raw is None or self.finished:
             return
         try:
             self._raw.rollback()
             self._cursor.execute(
-                f"update {AUDIT_SCHEMA}.load_batches set outcome = 'failed', finished_at = now(), "
+                f"update {AUDIT_SCHEMA}.load_batches set outcome = %s, finished_at = now(), "
                 "rows_read = %s, rows_loaded = 0, rows_quarantined = 0, rows_failed = %s, message = %s "
                 "where batch_id = %s",
-                (self.rows_read, self.rows_read, message, self.batch_id),
+                (outcome, self.rows_read, self.rows_read, message, self.batch_id),
             )
             self._raw.commit()
         except Exception:  # the connection itself is gone: close_stale_batches closes it later

@@ -126,6 +126,34 @@ def as_of_date(path: Path) -> date | None:
         return None
 
 
+def _hold_reason(cur: Any, contract: Contract, path: Path, as_of: date, loaded: int) -> str | None:
+    """Why this export must be held (loaded not at all), if it must: it has fewer rows than
+    the contract's share of the export in force with the nearest earlier as-of date (a cut-off
+    export would end every missing employee's service). None when the contract has no hold rule
+    or no earlier export is loaded."""
+    if contract.hold_below_share is None:
+        return None
+    cur.execute(
+        # the rows of a file in force are those of its newest loaded batch
+        f"select file_name, as_of_date, rows_loaded from ("
+        f"  select distinct on (file_name) file_name, as_of_date, rows_loaded "
+        f"  from {AUDIT_SCHEMA}.load_batches where source = %s and outcome = 'loaded' and file_name <> %s "
+        f"  order by file_name, batch_id desc) as in_force "
+        f"where as_of_date < %s order by as_of_date desc, file_name desc limit 1",
+        (contract.name, path.name, as_of),
+    )
+    previous = cur.fetchone()
+    if not previous or loaded >= contract.hold_below_share * previous[2]:
+        return None
+    return (
+        f"{path.name}: held, nothing loaded: {loaded:,} rows, {loaded / previous[2]:.0%} of the "
+        f"{previous[2]:,} of the previous export {previous[0]} (as of {previous[1]}); the contract "
+        f"holds an export below {contract.hold_below_share:.0%} of the previous one (a cut-off "
+        "export would end the service of every employee it misses). The exports before it stay in "
+        "force. Deliver the complete export under the same name."
+    )
+
+
 def _last_loaded(cur: Any, contract: Contract, file_name: str) -> tuple[int, str] | None:
     """(batch, checksum) of what the raw table holds now: the source's last load (snapshot) or
     this file's last load (per_file)."""
@@ -270,6 +298,12 @@ def load_file(
     With `analyze` (the default), the raw table's key and NIP indexes are ensured and its
     statistics refreshed in the same transaction; `load_files` does that once for many files.
     """
+    if contract.as_of_required and as_of_date(path) is None:
+        raise SourceFileError(
+            path,
+            f"no as-of date in the file name; name it {contract.files.replace('*', '_YYYY-MM-DD')} "
+            "(the date the export was taken): every export is kept by that date",
+        )
     ensure_audit(engine)
     ensure_raw_table(engine, contract)
     scanned = scan(path)
@@ -310,7 +344,9 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
     source = read_file(path, expected)
     mapping = map_header(contract, source)
     notes = _notes(source, mapping)
-    as_of = as_of_date(path) or datetime.now(WIT).date()
+    # the delivery's date: in its name, else the day the file was written (never today's date:
+    # what is quarantined must not depend on the day the refresh runs)
+    as_of = as_of_date(path) or datetime.fromtimestamp(path.stat().st_mtime, WIT).date()
     # temp tables have no statistics: no JIT, no sort-based plan chosen on a wrong estimate (the
     # one sort, of the key hashes, stays); dates as text in ISO form (duplicate-key values)
     cur.execute(
@@ -358,6 +394,13 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
     batch.rows_read = read
     duplicates = _first_of_each_key(batch, contract, mapping, target, partition, path.name)
     loaded, quarantined = loaded - duplicates, quarantined + duplicates
+    held = _hold_reason(cur, contract, path, as_of, loaded)
+    if held:
+        batch.fail(held, outcome="held")
+        log.warning(held)
+        return BatchResult(
+            contract.name, path.name, "held", batch.batch_id, read, message=held, rows_failed=read
+        )
     if partition:
         swap_partition(cur, contract.raw_table, path.name, partition)
     batch.finish("loaded", read, loaded, quarantined, "; ".join(notes) or None)
@@ -521,7 +564,9 @@ def load_files(
     """Load files of one contract (each its own transaction; a per-file source's files
     `workers` at a time, each on its own connection), then ensure the raw table's indexes and
     statistics once. Raises the first file's SourceFileError after the others have finished."""
-    if contract.mode != "per_file" or workers <= 1 or len(paths) <= 1:
+    # files of a source with a hold rule load one by one, oldest first: each is compared with
+    # the export before it
+    if contract.mode != "per_file" or workers <= 1 or len(paths) <= 1 or contract.hold_below_share:
         outcomes: list[BatchResult | BaseException] = []
         for path in paths:
             try:

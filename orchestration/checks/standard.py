@@ -57,6 +57,7 @@ class Source:
     nips: tuple[str, ...]  # NIP columns
     required_nip: str | None  # the NIP column that identifies a row, if any
     columns: tuple[str, ...] = ()  # every loaded column
+    hold_below_share: float | None = None  # the contract's hold rule, if any
 
 
 @cache
@@ -81,6 +82,7 @@ def sources_by_table() -> dict[str, Source]:
             nips=nips,
             required_nip=next((n for n in nips if n in required), None),
             columns=tuple(c.name for c in loaded),
+            hold_below_share=contract.hold_below_share,
         )
     return out
 
@@ -347,6 +349,8 @@ def standard_checks(
         )
     )
     checks.append(_volume(source, spec))
+    if source.hold_below_share is not None:
+        checks.append(_delivery_held(source, spec))
     if code_rules:
         checks.append(
             spec(
@@ -465,6 +469,27 @@ def _quarantine_condition(source: Source) -> str:
     else:
         current = f"select max(batch_id) {loaded}"
     return f"q.source = '{source.name}' and q.batch_id in ({current})"
+
+
+def _delivery_held(source: Source, spec) -> CheckSpec:
+    """A delivered file the loader held (the contract's hold rule) and no later load of the same
+    file replaced: the steward must deliver it complete."""
+    held = (
+        "select file_name, message from (select distinct on (file_name) file_name, outcome, message "
+        f"from audit.load_batches where source = '{source.name}' and outcome in ('loaded', 'held') "
+        "order by file_name, batch_id desc) as newest where outcome = 'held'"
+    )
+    return spec(
+        "delivery_held",
+        "WARN",
+        f"No delivered file is held: the loader holds a file with fewer rows than "
+        f"{source.hold_below_share:.0%} of the previous export's (a cut-off export), loads nothing of "
+        "it, and keeps the earlier exports in force. Deliver the complete file under the same name. "
+        "Sample keys: the held files.",
+        f"select count(*) as held_files from ({held}) as h",
+        [ExpectationSpec("expect_column_max_to_be_between", {"column": "held_files", "max_value": 0})],
+        sample_keys=f"select file_name as key from ({held}) as h order by 1 limit 20",
+    )
 
 
 def _volume(source: Source, spec) -> CheckSpec:

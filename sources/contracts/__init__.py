@@ -61,6 +61,10 @@ class Contract:
     raw_table: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # every file's name must carry its as-of date (an export kept by date, see load.py)
+    as_of_required: bool = False
+    # hold (load nothing of) a file with fewer rows than this share of the previous export's
+    hold_below_share: float | None = None
 
     @property
     def loaded_columns(self) -> list[Column]:
@@ -102,6 +106,8 @@ def _parse(path: Path) -> Contract:
         raw_table=data["raw_table"],
         key=tuple(data.get("key", [])),
         columns=tuple(columns),
+        as_of_required=bool(data.get("as_of_required", False)),
+        hold_below_share=data.get("hold_below_share_of_previous"),
     )
 
 

@@ -1,7 +1,9 @@
 {#
     ASN in active service at the reference date of each year and quarter: the employee
     version valid that day, if its kedudukan hukum counts as active service
-    (ref_kedudukan_hukum.is_active_service). The population of most records indicators.
+    (ref_kedudukan_hukum.is_active_service) and no pemberhentian took effect by then, and the
+    employee was appointed by then (tmt_pengangkatan: TMT CPNS, or for a PPPK without one the
+    first export listing them). The population of most records indicators.
 #}
 {{ config(materialized='table') }}
 
@@ -53,7 +55,7 @@ active as (
     where
         periods.period_type in ('year', 'quarter')
         and versions.is_active_service
-        and versions.tmt_cpns <= periods.reference_date
+        and versions.tmt_pengangkatan <= periods.reference_date
 
 )
 

@@ -1,9 +1,20 @@
 {#
-    Employee history as SCD2, reconciled: from each employee's first SIASN snapshot on, the
-    versions of the dbt snapshot; before it, versions rebuilt from the riwayat histories
-    (jabatan and OPD from riwayat jabatan, golongan from riwayat golongan, the highest
-    education graduated by then from riwayat pendidikan), starting at TMT CPNS. Attributes the
-    histories do not carry (kedudukan hukum, jenis pegawai) come from the first snapshot.
+    Employee history as SCD2, reconciled: from each employee's first SIASN export on, the
+    versions derived from the kept exports (int_pegawai_export_versions); before it, versions
+    rebuilt from the riwayat histories (jabatan and OPD from riwayat jabatan, golongan from
+    riwayat golongan, the highest education graduated by then from riwayat pendidikan), starting
+    at TMT CPNS, with TMT PNS (CPNS becomes PNS) as a change point too. Attributes the histories
+    do not carry (kedudukan hukum, jenis pegawai) come from the first export.
+
+    A version is valid from valid_from (inclusive) to valid_to (exclusive; null: open). It ends
+    at the next change, or when an export no longer lists the employee. A pemberhentian (riwayat
+    pemberhentian: BUP, APS, death, PTDH, ...) ends active service at its TMT even while SIASN
+    still lists the employee: its TMT is a change point and every version from it on has
+    is_active_service false (fct_pemberhentian / the steward check say where SIASN lags).
+
+    tmt_pengangkatan: the appointment date, TMT CPNS; for a PPPK, whose export may leave TMT
+    CPNS empty, the as-of date of the first export that lists them when it is empty.
+
     Restricted: keeps tanggal_lahir for the BUP rules; dim_pegawai leaves it out.
     Indexed on (nip, valid_from) for the lookups of the version valid at a date (dbt's
     `indexes` config, named per build: a fixed name is still held by the previous build's
@@ -16,9 +27,21 @@
 
 with
 
-snapshot as (
+exported as (
 
-    select * from {{ ref('snap_siasn__pns') }}
+    select * from {{ ref('int_pegawai_export_versions') }}
+
+),
+
+pemberhentian as (
+
+    -- the first pemberhentian of each employee ends active service at its TMT
+    select
+        nip,
+        min(tmt_pemberhentian) as tmt_pemberhentian
+    from {{ ref('stg_siasn__riwayat_pemberhentian') }}
+    where nip is not null and tmt_pemberhentian is not null
+    group by nip
 
 ),
 
@@ -67,8 +90,8 @@ fungsional_kelompok as (
 first_version as (
 
     select distinct on (nip) *
-    from snapshot
-    order by nip asc, dbt_valid_from asc
+    from exported
+    order by nip asc, export_valid_from asc
 
 ),
 
@@ -76,21 +99,29 @@ change_points as (
 
     select
         nip,
-        dbt_valid_from::date as valid_from
-    from snapshot
+        export_valid_from as valid_from
+    from exported
+    union
+    select
+        pemberhentian.nip,
+        pemberhentian.tmt_pemberhentian
+    from pemberhentian
+    inner join first_version
+        on pemberhentian.nip = first_version.nip
+    where pemberhentian.tmt_pemberhentian > coalesce(first_version.tmt_cpns, first_version.export_valid_from)
     union
     select
         nip,
         tmt_cpns
     from first_version
-    where tmt_cpns < dbt_valid_from::date
+    where tmt_cpns < export_valid_from
     union
     -- CPNS becomes PNS
     select
         nip,
         tmt_pns
     from first_version
-    where tmt_pns > tmt_cpns and tmt_pns < dbt_valid_from::date
+    where tmt_pns > tmt_cpns and tmt_pns < export_valid_from
     union
     select
         riwayat_jabatan.nip,
@@ -99,7 +130,7 @@ change_points as (
     inner join first_version
         on riwayat_jabatan.nip = first_version.nip
     where
-        riwayat_jabatan.tmt_jabatan < first_version.dbt_valid_from::date
+        riwayat_jabatan.tmt_jabatan < first_version.export_valid_from
         and riwayat_jabatan.tmt_jabatan > first_version.tmt_cpns
     union
     select
@@ -109,7 +140,7 @@ change_points as (
     inner join first_version
         on riwayat_golongan.nip = first_version.nip
     where
-        riwayat_golongan.tmt_golongan < first_version.dbt_valid_from::date
+        riwayat_golongan.tmt_golongan < first_version.export_valid_from
         and riwayat_golongan.tmt_golongan > first_version.tmt_cpns
     union
     select
@@ -119,7 +150,7 @@ change_points as (
     inner join first_version
         on riwayat_pendidikan.nip = first_version.nip
     where
-        riwayat_pendidikan.tanggal_lulus < first_version.dbt_valid_from::date
+        riwayat_pendidikan.tanggal_lulus < first_version.export_valid_from
         and riwayat_pendidikan.tanggal_lulus > first_version.tmt_cpns
 
 ),
@@ -215,42 +246,44 @@ pendidikan as (
 
 ),
 
-from_snapshot as (
+from_exports as (
 
+    -- each change point from the first export on takes the export version in force that day
     select
         bounded.nip,
         bounded.valid_from,
-        coalesce(bounded.next_change, snapshot.dbt_valid_to::date) as valid_to,
-        'snapshot' as version_source,
-        snapshot.snapshot_date,
-        snapshot.load_batch_id,
-        snapshot.tanggal_lahir,
-        snapshot.tmt_cpns,
-        snapshot.tmt_pns,
-        snapshot.jenis_pegawai_id,
-        snapshot.status_cpns_pns,
-        snapshot.kedudukan_hukum_id,
-        snapshot.golongan_id,
-        snapshot.tmt_golongan,
-        snapshot.jenis_jabatan_id,
-        snapshot.jabatan_id,
-        snapshot.jabatan_nama,
-        snapshot.eselon_id,
+        least(bounded.next_change, exported.export_valid_to) as valid_to,
+        'export' as version_source,
+        exported.snapshot_date,
+        exported.load_batch_id,
+        exported.tanggal_lahir,
+        exported.tmt_cpns,
+        exported.tmt_pns,
+        exported.jenis_pegawai_id,
+        exported.status_cpns_pns,
+        exported.kedudukan_hukum_id,
+        exported.golongan_id,
+        exported.tmt_golongan,
+        exported.jenis_jabatan_id,
+        exported.jabatan_id,
+        exported.jabatan_nama,
+        exported.eselon_id,
         coalesce(plt.is_pelaksana_tugas, false) as is_pelaksana_tugas,
-        snapshot.tmt_jabatan,
-        snapshot.tingkat_pendidikan_id,
-        snapshot.opd_id,
-        snapshot.unor_id
+        exported.tmt_jabatan,
+        exported.tingkat_pendidikan_id,
+        exported.opd_id,
+        exported.unor_id
     from bounded
-    inner join snapshot
+    inner join exported
         on
-            bounded.nip = snapshot.nip
-            and bounded.valid_from = snapshot.dbt_valid_from::date
+            bounded.nip = exported.nip
+            and bounded.valid_from >= exported.export_valid_from
+            and (exported.export_valid_to is null or bounded.valid_from < exported.export_valid_to)
     -- SIASN's export does not say Plt/Plh: the riwayat jabatan of the same position does
     left join plt
         on
             bounded.nip = plt.nip
-            and snapshot.jabatan_id = plt.jabatan_id
+            and exported.jabatan_id = plt.jabatan_id
 
 ),
 
@@ -299,13 +332,13 @@ rebuilt as (
         on
             bounded.nip = pendidikan.nip
             and bounded.valid_from = pendidikan.valid_from
-    where bounded.valid_from < first_version.dbt_valid_from::date
+    where bounded.valid_from < first_version.export_valid_from
 
 ),
 
 unioned as (
 
-    select * from from_snapshot
+    select * from from_exports
     union all
     select * from rebuilt
 
@@ -320,7 +353,11 @@ decoded as (
             when unioned.status_cpns_pns = 'C' then 'CPNS'
             else 'PNS'
         end as jenis_asn,
-        coalesce(kedudukan_hukum.is_active_service, false) as is_active_service,
+        coalesce(kedudukan_hukum.is_active_service, false)
+        and (pemberhentian.nip is null or unioned.valid_from < pemberhentian.tmt_pemberhentian)
+            as is_active_service,
+        pemberhentian.tmt_pemberhentian,
+        coalesce(unioned.tmt_cpns, first_version.export_valid_from) as tmt_pengangkatan,
         case when jenis_pegawai.is_pppk then 'PPPK-' else 'PNS-' end || unioned.golongan_id as golongan_key,
         eselon.eselon_level,
         case
@@ -343,6 +380,10 @@ decoded as (
         on unioned.kedudukan_hukum_id = kedudukan_hukum.kedudukan_hukum_id
     left join eselon
         on unioned.eselon_id = eselon.eselon_id
+    left join pemberhentian
+        on unioned.nip = pemberhentian.nip
+    left join first_version
+        on unioned.nip = first_version.nip
 
 ),
 

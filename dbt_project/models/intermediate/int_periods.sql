@@ -1,35 +1,28 @@
 {#
     The reporting periods: every year from var('iku_first_year') to the year of the newest
-    SIASN snapshot, with its quarters and months, up to that snapshot's date. Indicators are
-    counted at the reference date: the period's end, or the snapshot date while the period
-    is still running. Periods whose reference date precedes the first snapshot the warehouse
-    took are marked is_reconstructed: their employee history comes from the riwayat exports,
-    which do not know employees who left before that snapshot.
+    SIASN export, with its quarters and months, up to that export's as-of date. Indicators are
+    counted at the reference date: the period's end, or the newest export's date while the
+    period is still running. Periods whose reference date precedes the first kept export are
+    marked is_reconstructed: their employee history comes from the riwayat exports, which do
+    not know employees who left before that export.
+
+    No date of the wall clock reaches a figure: the dates are the exports' own. Without any
+    export, var('iku_today') (a date, 'YYYY-MM-DD') stands in, else 31 December of the first year.
 #}
 with
 
-snapshots as (
+exports as (
 
-    select * from {{ ref('stg_siasn__pns') }}
-
-),
-
-history as (
-
-    select * from {{ ref('snap_siasn__pns') }}
+    select * from {{ ref('int_pegawai_exports') }}
 
 ),
 
 as_of as (
 
     select
-        coalesce(max(snapshots.snapshot_date), current_date) as data_as_of,
-        coalesce(
-            (select min(history.dbt_valid_from)::date from history),
-            max(snapshots.snapshot_date),
-            current_date
-        ) as first_snapshot_date
-    from snapshots
+        coalesce(max(snapshot_date), {{ iku_today() }}) as data_as_of,
+        coalesce(min(snapshot_date), {{ iku_today() }}) as first_snapshot_date
+    from exports
 
 ),
 
@@ -85,7 +78,7 @@ final as (
         periods.period_end,
         least(periods.period_end, as_of.data_as_of) as reference_date,
         periods.period_end <= as_of.data_as_of as is_complete,
-        -- before the first SIASN snapshot, employee history is rebuilt from the riwayat
+        -- before the first kept SIASN export, employee history is rebuilt from the riwayat
         least(periods.period_end, as_of.data_as_of) < as_of.first_snapshot_date as is_reconstructed
     from periods
     cross join as_of

@@ -1,12 +1,12 @@
 {#
     Perangkat daerah (OPD) of the instansi: every OPD named by SIASN or the peta jabatan,
-    with its headcount in the newest SIASN snapshot.
+    with its headcount in the newest SIASN export.
 #}
 with
 
 pegawai as (
 
-    select * from {{ ref('stg_siasn__pns') }}
+    select * from {{ ref('int_pegawai_newest_export') }}
 
 ),
 

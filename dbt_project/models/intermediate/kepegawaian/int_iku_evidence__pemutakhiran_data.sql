@@ -2,7 +2,7 @@
     PINKA-2.2 Pemutakhiran Data PNS: share of ASN records complete and valid. Every ASN active
     at the reference date of the year / quarter (int_pegawai_at_period_end) is in the
     denominator, in the OPD of that date; in the numerator when the employee's record in the
-    newest SIASN snapshot (stg_siasn__pns) passes every check:
+    newest SIASN export (int_pegawai_newest_export) passes every check:
     - the NIP is 18 digits and digits 1-8 equal tanggal_lahir;
     - digits 9-14 equal the month of tmt_cpns (not checked for PPPK, whose NIP does not follow
       TMT CPNS);
@@ -13,8 +13,8 @@
       jenis_jabatan, eselon (when given), golongan by kind + id (ref_golongan.golongan_key),
       jenis_kelamin M or F.
     Decision: records keep no history of their validity, so past periods use the validity of
-    the current snapshot (a record fixed today counts as valid in earlier periods too). An
-    employee missing from the newest snapshot is not valid.
+    the newest export (a record fixed since counts as valid in earlier periods too). An
+    employee missing from the newest export is not valid.
 #}
 with
 
@@ -24,9 +24,9 @@ population as (
 
 ),
 
-pns as (
+newest as (
 
-    select * from {{ ref('stg_siasn__pns') }}
+    select * from {{ ref('int_pegawai_newest_export') }}
 
 ),
 
@@ -63,14 +63,6 @@ eselon as (
 golongan as (
 
     select * from {{ ref('ref_golongan') }}
-
-),
-
-newest as (
-
-    select distinct on (nip) *
-    from pns
-    order by nip asc, snapshot_date desc
 
 ),
 

@@ -1,7 +1,7 @@
 {#
     Follow-up list: regular promotions that fell due and were not issued. One row per current
     PNS in active service (the current version in int_pegawai_versions) whose current golongan
-    has a regular promotion due on or before the newest snapshot date
+    has a regular promotion due on or before the newest export's as-of date
     (int_kenaikan_pangkat_jatuh_tempo.is_due: var('kp_reguler_tahun') years in the golongan,
     below the ceiling of their education) with no later golongan recorded.
 #}

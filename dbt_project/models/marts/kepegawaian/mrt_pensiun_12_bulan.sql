@@ -1,6 +1,6 @@
 {#
-    Follow-up list: ASN in active service in the newest SIASN snapshot whose TMT pensiun falls
-    in the 12 months after the snapshot date (after it, up to and including the same day 12
+    Follow-up list: ASN in active service in the newest SIASN export whose TMT pensiun falls
+    in the 12 months after the export's as-of date (after it, up to and including the same day 12
     months later). BUP from ref_bup, the first matching rule_order wins (65 JF ahli utama, 60
     guru, JF ahli madya and eselon II, 58 everyone else); TMT pensiun = the first day of the
     month after the birthday that reaches the BUP. PPPK are listed too: their contract ends at

@@ -1,6 +1,7 @@
 {#
-    The SIASN PNS snapshot, renamed and typed, with the NIP parsed (birth date, TMT CPNS and
-    gender digits) so that its consistency can be checked. One row per employee.
+    Every kept SIASN PNS export, renamed and typed, with the NIP parsed (birth date, TMT CPNS and
+    gender digits) so that its consistency can be checked. One row per employee and export file
+    (snapshot_date: the export's as-of date, from the file name).
 #}
 with
 
@@ -17,6 +18,7 @@ renamed as (
         pns_id,
         _as_of_date as snapshot_date,
         _batch_id as load_batch_id,
+        _source_file as source_file,
         tanggal_lahir,
         jenis_kelamin,
         jenis_pegawai_id,
