@@ -527,7 +527,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"iku demo: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    summary = generate(out, seed=args.seed, scale=args.scale, as_of=as_of, defects=rates)
+    summary = generate(
+        out, seed=args.seed, scale=args.scale, as_of=as_of, defects=rates, monthly_siasn=args.monthly_siasn
+    )
     print(
         f"Demo sources in {summary.out_dir}: {summary.employees} ASN, {summary.opds} perangkat "
         f"daerah, as of {summary.as_of}; {len(summary.files)} file(s)."
@@ -629,7 +631,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder (default: IKU_SOURCES_DIR, else <IKU_HOME>/demo-sources)")
     p.add_argument("--seed", type=int, default=2021)
     p.add_argument("--scale", type=float, default=1.0, help="1.0 is about 5,500 ASN")
-    p.add_argument("--as-of", help="snapshot date, YYYY-MM-DD (default: end of last month)")
+    p.add_argument("--as-of", help="SIASN export date, YYYY-MM-DD (default: end of last month)")
+    p.add_argument(
+        "--monthly-siasn",
+        action="store_true",
+        help="one SIASN export per month end of the as-of year (entrants, leavers, moves) instead of one",
+    )
     p.add_argument("--defects", action="store_true", help="inject every kind of deliberate defect")
     p.add_argument(
         "--defect-rate",

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from orchestration.checks.gx_runner import CheckOutcome, CheckSpec
 from orchestration.settings import REPO_ROOT
+from sources.clock import today
 
 TIMEZONE = ZoneInfo("Asia/Jayapura")  # WIT: the agency's day decides when an acknowledgement expires
 MAX_SAMPLE_KEYS = 20
@@ -189,7 +190,8 @@ class Acknowledgement:
 
 
 def today_wit() -> date:
-    return datetime.now(TIMEZONE).date()
+    """Today in WIT, or IKU_TODAY (sources.clock)."""
+    return today()
 
 
 def acknowledge(

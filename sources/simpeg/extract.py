@@ -27,7 +27,6 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TextIO
 
 import sqlalchemy as sa
@@ -35,12 +34,12 @@ import sqlalchemy as sa
 from sources.batch import (
     AUDIT_SCHEMA,
     RAW_SCHEMA,
-    WIT,
     Batch,
     BatchResult,
     ChunkReader,
     ensure_audit,
 )
+from sources.clock import today
 from sources.conform import Rejection, conform, map_header
 from sources.raw_tables import index_and_analyze, raw_table_ddl
 from sources.simpeg.config import TableConfig
@@ -427,7 +426,7 @@ def _run(
     contract = replace(table.contract(), key=())  # duplicates are found set-based in PostgreSQL
     mapping = map_header(contract, source)
     key_positions = [header.index(found[c.header.lower()]) for c in table.key_columns]
-    as_of = datetime.now(WIT).date()
+    as_of = today()
     columns = ["_batch_id", "_source_file", "_as_of_date", "_source_line", *(c.name for c in mapping.columns)]
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rejections,
@@ -485,9 +484,7 @@ def extract_table(
     ensure_extract_audit(warehouse)
     plan = _plan(warehouse, table, full_refresh)
     counter = _Counter()
-    batch = Batch(
-        warehouse, table.name, table.raw_table, table.label, "-", 0, datetime.now(WIT).date(), run_id
-    )
+    batch = Batch(warehouse, table.name, table.raw_table, table.label, "-", 0, today(), run_id)
     with batch:  # a failure is recorded, reconciling, before it propagates
         try:
             return _run(batch, simpeg, table, plan, counter)
