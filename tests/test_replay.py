@@ -66,6 +66,7 @@ BUILD_FIGURES = [
 ]
 LINEAGE = {"source_batch_ids", "load_batch_id"}
 HELD = "raw_siasn_pns_delivery_held"
+LAGGING = "raw_siasn_pns_lists_no_pemberhentian"
 
 
 def _held_check(url: str) -> CheckOutcome:
@@ -153,6 +154,22 @@ def _figures(engine: sa.Engine, table: str) -> Counter:
         return Counter(tuple(row[i] for i in keep) for row in result)
 
 
+def _listed_after_pemberhentian(folder: Path) -> list[str]:
+    """From the files themselves: NIPs of the newest export whose pemberhentian took effect by
+    its as-of date."""
+    newest = files_for(load_contracts()["siasn_pns"], folder)[-1]
+    with newest.open(encoding="utf-8", newline="") as fh:
+        listed = {r["NIP BARU"] for r in csv.DictReader(fh, delimiter="|")}
+    pemberhentian = files_for(load_contracts()["riwayat_pemberhentian"], folder)[-1]
+    with pemberhentian.open(encoding="utf-8", newline="") as fh:
+        left = {
+            r["nipBaru"]
+            for r in csv.DictReader(fh, delimiter="|")
+            if date(*reversed([int(x) for x in r["tmtPemberhentian"].split("-")])) <= AS_OF
+        }
+    return sorted(listed & left)
+
+
 def _differences(a: Counter, b: Counter) -> tuple[int, int, int]:
     """Rows only in a, rows only in b, rows in a."""
     return sum((a - b).values()), sum((b - a).values()), sum(a.values())
@@ -194,6 +211,15 @@ def test_figures_do_not_depend_on_delivery_order_or_clock(
         assert _differences(at_once_figures[table], _figures(at_once_engine, table))[:2] == (0, 0), (
             f"{table}: clock"
         )
+
+    # SIASN lags: the leavers the newest export still lists are counted out at their TMT, and the
+    # steward is told their NIPs
+    lagging = next(s for s in suites()["raw_siasn_pns"] if s.name == LAGGING)
+    url = at_once_engine.url.render_as_string(hide_password=False)
+    expected = _listed_after_pemberhentian(monthly_demo)
+    assert expected, "the monthly demo lists a leaver in the export of the month they left"
+    assert not run_suite([lagging], url)[LAGGING].success
+    assert sample_keys(at_once_engine, lagging) == expected
 
     # only incremental models keep state between builds: the final build rebuilt everything else
     manifest = json.loads((tmp_path / "monthly" / "manifest.json").read_text())
