@@ -1,11 +1,19 @@
 {#
     MUT-3 Capaian Kinerja Layanan Pengelolaan Kenaikan Pangkat ASN (year only). Denominator:
-    regular promotions that fell due in the year (int_kenaikan_pangkat_jatuh_tempo.is_due, due
-    date between 1 January and the reference date: var('kp_reguler_tahun') years in the
-    golongan, below the ceiling of the employee's education, PNS in active service on the due
-    date). Numerator: the employee's next golongan has a TMT in the same year (a promotion
-    with TMT in the period). Subject = the due promotion (NIP / TMT of the golongan held), OPD
-    = the employee's OPD on the due date.
+    regular promotions (kenaikan pangkat reguler) that fell due in the year, i.e. whose KP
+    period starts between 1 January and the reference date (int_kenaikan_pangkat_jatuh_tempo
+    .is_due: var('kp_reguler_tahun') years in the golongan; a PNS in active service on the
+    'reguler' jalur, pelaksana or fungsional umum, not a structural or functional post; below
+    the ceiling of the employee's education). Numerator: the promotion's TMT falls in the KP
+    period in which it fell due (is_tepat_waktu), not merely in the same year.
+
+    Decisions:
+    - A due promotion belongs to the year of its KP date; promoted late or not at all it counts
+      against that year, once.
+    - Subject = the due promotion (NIP / TMT of the golongan held). opd_id = the employee's
+      OPD on the KP date it fell due (int_kenaikan_pangkat_jatuh_tempo.opd_id): an event counts
+      in the OPD of its date, also when the employee moved before the reference date
+      (docs/indicators.md).
 #}
 with
 
@@ -30,9 +38,7 @@ evidence as (
         'kenaikan_pangkat' as subject_type,
         jatuh_tempo.nip || '/' || jatuh_tempo.tmt_golongan::text as subject_id,
         jatuh_tempo.nip,
-        coalesce(
-            jatuh_tempo.next_tmt_golongan between periods.period_start and periods.period_end, false
-        ) as in_numerator,
+        jatuh_tempo.is_tepat_waktu as in_numerator,
         true as in_denominator,
         jatuh_tempo.load_batch_id
     from jatuh_tempo

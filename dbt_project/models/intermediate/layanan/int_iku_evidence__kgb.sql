@@ -7,8 +7,10 @@
     Decisions:
     - A KGB belongs to the period of its due date; issued late or not at all it counts against
       that period.
-    - opd_id = the employee's OPD on the due date (int_pegawai_versions). subject_type 'kgb',
-      subject_id = kgb_jatuh_tempo_id (NIP + due date).
+    - opd_id = the employee's OPD on the due date (int_kgb_jatuh_tempo.opd_id): an event counts
+      in the OPD of its date, also when the employee moved before the reference date
+      (docs/indicators.md). subject_type 'kgb', subject_id = kgb_jatuh_tempo_id (NIP + due
+      date).
     - Period types from the catalog (year only).
 #}
 with

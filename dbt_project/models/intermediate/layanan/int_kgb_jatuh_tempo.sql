@@ -7,11 +7,15 @@
     after the TMT of the previous KGB SK in SIMPEG (tb_kgb), or after TMT CPNS for an
     employee's first. When a due KGB was never issued, the next one still falls due an
     interval later (masa kerja keeps running). It counts only for a PNS (not CPNS, not PPPK)
-    in active service on the due date (the int_pegawai_versions version valid that day); the
-    OPD is that version's.
-    - PNS on the due date = not PPPK and TMT PNS on or before the due date. The version's
-      jenis_asn is not used: versions rebuilt from the riwayat before the first snapshot keep
-      'CPNS' until the next riwayat change after TMT PNS (TMT PNS is not a change point there).
+    in active service on the due date: the int_pegawai_versions version valid that day (macro
+    version_valid_on). The OPD is that version's: the KGB counts in the OPD of its due date,
+    also when the employee moved before the reference date (docs/indicators.md).
+    - PNS on the due date = a version of a PNS or CPNS (not PPPK) with TMT PNS on or before
+      the due date; the version's jenis_asn alone is not used. It is SIASN's STATUS CPNS PNS
+      as of the export the version comes from, and SIASN can still say C after TMT PNS (the
+      versions of the snapshots change at the first export that says P). The versions rebuilt
+      from the riwayat before the first snapshot do turn PNS at TMT PNS, a change point of
+      int_pegawai_versions.
 
     Decisions:
     - An SK serves a due KGB when its TMT falls in the same month as the due date (SIMPEG
@@ -150,9 +154,7 @@ due as (
     from scheduled
     inner join versions
         on
-            scheduled.nip = versions.nip
-            and scheduled.tmt_jatuh_tempo >= versions.valid_from
-            and (versions.valid_to is null or scheduled.tmt_jatuh_tempo < versions.valid_to)
+            {{ version_valid_on('versions', 'scheduled.nip', 'scheduled.tmt_jatuh_tempo') }}
             and versions.jenis_asn in ('PNS', 'CPNS')
             and scheduled.tmt_jatuh_tempo >= versions.tmt_pns
             and versions.is_active_service
