@@ -64,8 +64,9 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     assert not unclaimed.passed and unclaimed.severity.value == "WARN"
     assert "rekap_absen_manual.xlsx" in unclaimed.metadata["unclaimed_files"].value
 
-    # a new snapshot that arrives empty (the export broke) fails a blocking check: nothing is
-    # published and marts keep the last good values
+    # a new SIASN export that arrives empty (the export broke) is held: nothing of it is
+    # loaded, the steward's WARN check names it, and the figures stay those of the exports in
+    # force
     source = next(drop.glob("siasn_pns_*.csv"))
     with source.open(encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh, delimiter="|"))
@@ -74,10 +75,22 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
         csv.writer(fh, delimiter="|").writerow(header)
 
     third = _run(database_url, drop)
-    assert not third.success
-    failed = [c for c in third.get_asset_check_evaluations() if not c.passed]
-    assert any(c.check_name == "raw_siasn_pns_not_empty" and c.severity.value == "ERROR" for c in failed)
+    assert third.success
+    checks = third.get_asset_check_evaluations()
+    held = next(c for c in checks if c.check_name == "raw_siasn_pns_delivery_held")
+    assert not held.passed and held.severity.value == "WARN"
+    assert _published(engine) == rows
+
+    # an export the loader cannot take (a required column missing) fails the run: nothing is
+    # published and marts keep the last good values
+    with source.open(encoding="utf-8", newline="") as fh:
+        head = list(csv.reader(fh, delimiter="|"))[:6]
+    drop_column = head[0].index("SATUAN KERJA KERJA ID")
+    with newer.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter="|").writerows([r[:drop_column] + r[drop_column + 1 :] for r in head])
+    fourth = _run(database_url, drop)
+    assert not fourth.success
     assert AssetKey(["publish", "marts"]) not in {
-        e.asset_key for e in third.get_asset_materialization_events()
+        e.asset_key for e in fourth.get_asset_materialization_events()
     }
     assert _published(engine) == rows
