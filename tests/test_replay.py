@@ -212,14 +212,23 @@ def test_figures_do_not_depend_on_delivery_order_or_clock(
             f"{table}: clock"
         )
 
-    # SIASN lags: the leavers the newest export still lists are counted out at their TMT, and the
-    # steward is told their NIPs
+    # SIASN lags: a leaver the newest export still lists is counted out at their TMT, and the
+    # steward is told the NIP (a pemberhentian of November added for one December employee)
     lagging = next(s for s in suites()["raw_siasn_pns"] if s.name == LAGGING)
     url = at_once_engine.url.render_as_string(hide_password=False)
-    expected = _listed_after_pemberhentian(monthly_demo)
-    assert expected, "the monthly demo lists a leaver in the export of the month they left"
+    with at_once_engine.begin() as conn:
+        nip = conn.exec_driver_sql(
+            "select min(nip_baru) from raw.siasn_pns where _as_of_date = date '2025-12-31'"
+        ).scalar()
+        conn.exec_driver_sql(
+            "insert into raw.riwayat_pemberhentian (id, nip_baru, jenis_pemberhentian, tmt_pemberhentian, "
+            "_batch_id, _source_file, _source_line, _as_of_date) "
+            "select 'B-LAG', %(nip)s, 'APS', date '2025-11-01', _batch_id, _source_file, 0, _as_of_date "
+            "from raw.riwayat_pemberhentian limit 1",
+            {"nip": nip},
+        )
     assert not run_suite([lagging], url)[LAGGING].success
-    assert sample_keys(at_once_engine, lagging) == expected
+    assert sample_keys(at_once_engine, lagging) == sorted({nip, *_listed_after_pemberhentian(monthly_demo)})
 
     # only incremental models keep state between builds: the final build rebuilt everything else
     manifest = json.loads((tmp_path / "monthly" / "manifest.json").read_text())
