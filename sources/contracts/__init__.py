@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 CONTRACTS_DIR = Path(__file__).parent
-COLUMN_TYPES = {"text", "nip", "date", "timestamp", "integer", "decimal"}
+COLUMN_TYPES = {"text", "nip", "date", "timestamp", "integer", "decimal", "boolean"}
 SQL_TYPES = {
     "text": "text",
     "nip": "text",
@@ -22,6 +22,7 @@ SQL_TYPES = {
     "timestamp": "timestamp",  # without time zone: the machine's local time (WIT), as delivered
     "integer": "integer",
     "decimal": "numeric",
+    "boolean": "boolean",  # a yes/no field: sources.values.parse_boolean
 }
 
 
