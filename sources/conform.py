@@ -244,7 +244,10 @@ def typing_sql(
         + ")"
     )
     names = [c.name for c in mapping.columns]
-    select_values = [f"{values.get(i, 'null')} as v{i}" for i in range(len(names))]
+    # a column the file lacks is null, typed: the CTE below would otherwise make it text
+    select_values = [
+        f"{values.get(i, f'null::{mapping.columns[i].sql_type}')} as v{i}" for i in range(len(names))
+    ]
     key_index = [names.index(k) for k in key]
     key_names = _lit(", ".join(mapping.columns[i].header for i in key_index))
     if key_index:

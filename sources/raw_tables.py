@@ -14,20 +14,26 @@ Invariants:
 - A per-file raw table from before partitioning is converted in place on its first load
   (`ensure_raw_table`): one partition per file, holding that file's last load.
 - `ensure_raw_tables` creates every raw table, empty, so dbt can build before all sources arrive.
+- A raw column whose contract changed its type (a yes/no field once loaded as text) is retyped
+  in place on the next load (`ensure_raw_table`), its values typed by the loader's own SQL
+  typing function, so an unchanged file (not loaded again) still reads as the contract says.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
 import sqlalchemy as sa
 
 from sources.batch import RAW_SCHEMA, RAW_TABLE_LOCK, ensure_audit, index_name, raw_table_lock_key
-from sources.contracts import Contract, load_contracts
+from sources.contracts import Column, Contract, load_contracts
+from sources.values import SQL_SCHEMA, sql_parser
 
 PARTITIONED_MODES = {"per_file"}
+log = logging.getLogger(__name__)
 
 
 def is_partitioned(contract: Contract) -> bool:
@@ -164,12 +170,16 @@ def swap_partition(cur: Any, raw_table: str, file_name: str, name: str) -> None:
 
 def ensure_raw_table(engine: sa.Engine, contract: Contract) -> None:
     """The raw table, created (or, for a per-file source whose table predates partitioning,
-    converted) under the table's lock: concurrent creators would collide."""
+    converted; or, for a column whose type the contract changed, retyped) under the table's
+    lock: concurrent creators would collide."""
     with engine.begin() as conn:
         cur = conn.connection.cursor()
         kind = relkind(cur, contract.raw_table)
-        if kind is not None and not (kind == "r" and is_partitioned(contract)):
+        if kind is not None and not (kind == "r" and is_partitioned(contract)) and not retyped(cur, contract):
             return
+    ensure_audit(engine)  # the typing functions a retyped column is converted with
+    with engine.begin() as conn:
+        cur = conn.connection.cursor()
         cur.execute(
             "select pg_advisory_xact_lock(%s, hashtext(%s))",
             (RAW_TABLE_LOCK, raw_table_lock_key(contract.raw_table)),
@@ -177,8 +187,68 @@ def ensure_raw_table(engine: sa.Engine, contract: Contract) -> None:
         kind = relkind(cur, contract.raw_table)
         if kind is None:
             cur.execute(raw_table_ddl(contract))
-        elif kind == "r" and is_partitioned(contract):
+            return
+        if kind == "r" and is_partitioned(contract):
             _partition_in_place(cur, contract)
+        _retype(cur, contract)
+
+
+# how pg_catalog.format_type names each contract SQL type
+_CATALOG_TYPES = {"timestamp": "timestamp without time zone"}
+
+
+def retyped(cur: Any, contract: Contract) -> list[Column]:
+    """The raw table's loaded columns whose type is not (any longer) the contract's."""
+    cur.execute(
+        "select attname::text, format_type(atttypid, atttypmod) from pg_attribute "
+        "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+        (f"{RAW_SCHEMA}.{contract.raw_table}",),
+    )
+    existing = dict(cur.fetchall())
+    return [
+        c
+        for c in contract.loaded_columns
+        if c.name in existing and existing[c.name] != _CATALOG_TYPES.get(c.sql_type, c.sql_type)
+    ]
+
+
+def _retype(cur: Any, contract: Contract) -> None:
+    """Bring the raw columns to the contract's types, each value typed by the loader's SQL typing
+    function (the value it would load today; one it refuses becomes empty, and is logged). The
+    views reading the table (dbt's staging views, and views on them) are dropped first:
+    PostgreSQL cannot retype a column a view reads, and the refresh's dbt build re-creates them."""
+    columns = retyped(cur, contract)
+    if not columns:
+        return
+    table = f"{RAW_SCHEMA}.{contract.raw_table}"
+    cur.execute(
+        "select distinct format('%%I.%%I', n.nspname, v.relname) from pg_depend d "
+        "join pg_rewrite r on r.oid = d.objid join pg_class v on v.oid = r.ev_class "
+        "join pg_namespace n on n.oid = v.relnamespace "
+        "where d.classid = 'pg_rewrite'::regclass and d.refobjid = %s::regclass and v.oid <> d.refobjid",
+        (table,),
+    )
+    for (view,) in cur.fetchall():
+        log.warning("%s: view %s dropped to retype the table (dbt re-creates it)", table, view)
+        cur.execute(f"drop view if exists {view} cascade")
+    for c in columns:
+        typed = f"({sql_parser(c.type)}({c.name}::text))"
+        cur.execute(
+            f"select count(*) from {table} where {c.name} is not null and {typed}.error is not null "
+            f"and {SQL_SCHEMA}.iku_strip({c.name}::text) <> ''"
+        )
+        refused = cur.fetchone()[0]
+        cur.execute(
+            f"alter table {table} alter column {c.name} type {c.sql_type} using {typed}.value::{c.sql_type}"
+        )
+        log.warning(
+            "%s.%s retyped to %s as the contract says; %d value(s) it refuses are now empty "
+            "(they are quarantined when the file is delivered again)",
+            table,
+            c.name,
+            c.sql_type,
+            refused,
+        )
 
 
 def _partition_in_place(cur: Any, contract: Contract) -> None:

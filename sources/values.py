@@ -116,6 +116,30 @@ def nip_problems(nip: str, birth_date: date | None, tmt_cpns: date | None, pppk:
     return problems
 
 
+# Yes/no fields as stewards type them, in any case, with spaces around: one definition, which the
+# SQL twin audit.iku_boolean (below) is generated from. Anything else is not read as "no": the
+# row is quarantined naming the field, as for any value that is not of its column's type.
+YES = ("1", "y", "ya", "t", "true")
+NO = ("0", "n", "tidak", "f", "false")
+BOOLEAN_FORMS = "1/0, Y/N, Ya/Tidak, T/F or TRUE/FALSE"
+_ASCII_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _fold(value: str) -> str:
+    """ASCII lower case only (PostgreSQL's lower() and Python's differ beyond ASCII)."""
+    return value.translate(str.maketrans(_ASCII_UPPER, _ASCII_UPPER.lower()))
+
+
+def parse_boolean(value: str) -> str:
+    """A yes/no field → 'true' / 'false'; any other value is refused with the accepted forms."""
+    v = _fold(value.strip())
+    if v in YES:
+        return "true"
+    if v in NO:
+        return "false"
+    raise ValueError(f"not a yes/no value (expected {BOOLEAN_FORMS}): {value!r}")
+
+
 def parse_integer(value: str) -> str:
     v = value.strip().replace("\u00a0", "")
     if not _INT.match(v):
@@ -142,6 +166,7 @@ PARSERS = {
     "timestamp": parse_timestamp,
     "integer": parse_integer,
     "decimal": parse_decimal,
+    "boolean": parse_boolean,
 }
 
 
@@ -154,7 +179,7 @@ PARSERS = {
 # database); tests/test_values.py runs both over the same cases, so the two cannot drift apart.
 
 SQL_SCHEMA = "audit"
-SQL_VERSION = "iku-values-5"  # bump when a function below changes: ensure_audit then re-creates them
+SQL_VERSION = "iku-values-6"  # bump when a function below changes: ensure_audit then re-creates them
 
 # Python's str.strip() removes these (Unicode white space and the ASCII separators).
 _STRIP_CHARS = (
@@ -162,6 +187,11 @@ _STRIP_CHARS = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _STRIP_SQL = "E'" + "".join(f"\\u{ord(c):04x}" for c in _STRIP_CHARS) + "'"
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
 
 SQL_FUNCTIONS = rf"""
 -- Python's str.strip(); most values start and end with a visible ASCII character: kept as they are
@@ -325,6 +355,15 @@ begin
     end if;
 end $f$;
 
+-- A yes/no field (sources.values.YES / NO): 'true' or 'false', else the reason
+create or replace function {SQL_SCHEMA}.iku_boolean(raw text, out value text, out error text)
+language sql immutable parallel safe as $f$
+    select case when v in ({_sql_list(YES)}) then 'true' when v in ({_sql_list(NO)}) then 'false' end,
+           case when v in ({_sql_list(YES + NO)}) then null
+                else 'not a yes/no value (expected {BOOLEAN_FORMS}): ' || {SQL_SCHEMA}.iku_repr(raw) end
+    from (select translate({SQL_SCHEMA}.iku_strip(raw), '{_ASCII_UPPER}', '{_ASCII_UPPER.lower()}') as v) as s
+$f$;
+
 -- Every date the parsers accept, written as the canonical text: typing a canonical date is a join.
 create table if not exists {SQL_SCHEMA}.iku_calendar (v text primary key, d date not null);
 insert into {SQL_SCHEMA}.iku_calendar
@@ -381,6 +420,8 @@ def canonical_sql(column_type: str, cell: str, alias: str, sql_type: str, latest
     if column_type == "decimal":
         ok = f"(octet_length({cell}) between 1 and 15 and ltrim({cell}, '{DIGITS}') = '')"
         return Canonical(ok, f"{cell}::{sql_type}")
+    if column_type == "boolean":  # forms PostgreSQL's boolean input reads as the parser does
+        return Canonical(f"({cell} in ('0', '1', 'true', 'false'))", f"{cell}::{sql_type}")
     if column_type == "date":
         join = f"left join {CALENDAR} {alias} on {alias}.v = {cell}"
         bound = f" and {alias}.d <= date '{latest}'" if latest else ""

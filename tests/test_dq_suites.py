@@ -138,30 +138,36 @@ def _seed_codes(reference: str) -> set[str]:
         return {r[column] for r in csv.DictReader(fh)}
 
 
-def test_code_checks_read_the_reference_seeds() -> None:
-    """One definition of every code: the codes_known checks are generated from the seed CSVs
-    (raw checks run before dbt builds the seeds, so they read the files, not schema
-    `reference`); no suite file restates a code list."""
-    found = 0
+def test_code_checks_are_generated_from_the_contracts_and_seeds() -> None:
+    """One definition of every code: a column's accepted values are declared in its contract
+    (sources/contracts, `codes`: a BKN reference seed's column and/or listed values) and the
+    codes_known checks are generated from them, seeds read from the CSV files (raw checks run
+    before dbt builds the seeds, so they read the files, not schema `reference`); no suite file
+    restates a code list or declares one."""
     for path in sorted(SUITES_DIR.glob("raw_*.yml")):
         data = yaml.safe_load(path.read_text())
+        assert "codes" not in (data.get("standard") or {}), f"{path.name}: codes belong in the contract"
         for check in data.get("checks") or []:
             assert not check["name"].endswith("_codes_known"), f"{path.name} restates a code list"
             assert not any("reference" in e for e in check["expectations"]), f"{path.name}: {check['name']}"
-        codes = (data.get("standard") or {}).get("codes") or {}
-        if not codes:
+    found = 0
+    for contract in load_contracts().values():
+        coded = [c for c in contract.loaded_columns if c.codes]
+        if not coded:
             continue
-        spec = next(s for s in load_suites() if s.name == f"{path.stem}_codes_known")
-        for column, rule in codes.items():
+        spec = next(s for s in load_suites() if s.name == f"raw_{contract.raw_table}_codes_known")
+        assert spec.severity == "WARN"
+        for col in coded:
             found += 1
-            reference = rule if isinstance(rule, str) else rule["reference"]
-            also = set() if isinstance(rule, str) else {str(c) for c in rule.get("also_allowed", [])}
-            expected = (_seed_codes(reference) - {""}) | also
-            in_sql = re.search(rf"{column} not in \(([^)]*)\)", spec.query)
+            codes = col.codes
+            expected = (_seed_codes(codes.reference) - {""} if codes.reference else set()) | set(codes.values)
+            column = f"lower({col.name})" if codes.any_case else col.name
+            expected = {v.lower() for v in expected} if codes.any_case else expected
+            in_sql = re.search(rf"{re.escape(column)} not in \(([^)]*)\)", spec.query)
             assert in_sql, f"{spec.name}: no measure of {column}"
             assert set(re.findall(r"'([^']*)'", in_sql.group(1))) == expected, f"{spec.name} {column}"
             assert f"{column} not in" in (spec.sample_keys or ""), f"{spec.name}: sample keys of {column}"
-    assert found >= 10
+    assert found >= 20
 
 
 def test_no_check_runs_a_subquery_per_row() -> None:

@@ -139,3 +139,20 @@ def test_xlsx_with_title_rows_loads(engine, tmp_path: Path) -> None:
     with engine.connect() as conn:
         line, field = conn.execute(sa.text("select line_number, field from audit.quarantine")).one()
     assert (line, field) == (5, "TARGET")
+
+
+def test_a_file_without_some_optional_columns_loads_them_empty(engine, tmp_path: Path) -> None:
+    """Only the required columns (and a few others) delivered: the missing optional columns load
+    as empty, whatever their type (a missing date column once failed the load: `null` typed as
+    text by the statement that types the rows)."""
+    path = tmp_path / "siasn_pns_2025-12-31.csv"
+    path.write_text(
+        "NIP BARU,TANGGAL LAHIR,JENIS PEGAWAI ID,KEDUDUKAN HUKUM ID,SATUAN KERJA KERJA ID\n"
+        "197211101994031001,10-11-1972,1,01,OPD1\n",
+        encoding="utf-8",
+    )
+    result = load_file(engine, CONTRACT, path)
+    assert (result.outcome, result.rows_loaded, result.rows_quarantined) == ("loaded", 1, 0)
+    assert (
+        _count(engine, "select count(*) from raw.siasn_pns where tmt_cpns is null and mk_tahun is null") == 1
+    )

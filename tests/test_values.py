@@ -2,7 +2,15 @@ from datetime import date
 
 import pytest
 
-from sources.values import clean_nip, nip_problems, parse_date, parse_decimal, parse_integer, parse_timestamp
+from sources.values import (
+    clean_nip,
+    nip_problems,
+    parse_boolean,
+    parse_date,
+    parse_decimal,
+    parse_integer,
+    parse_timestamp,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,6 +102,49 @@ def test_parse_timestamp_rejects_with_a_reason(raw: str, reason: str) -> None:
         parse_timestamp(raw)
 
 
+YES_FORMS = ["1", "Y", "y", "Ya", "YA", "ya", "T", "t", "TRUE", "True", "true", " Ya ", "\u00a0TRUE\t"]
+NO_FORMS = ["0", "N", "n", "Tidak", "TIDAK", "tidak", "F", "f", "FALSE", "False", "false", " tidak "]
+NOT_YES_NO = ["2", "Yes", "No", "YA TIDAK", "benar", "-", "1.0", "x", "Y A", "TİDAK", "ok'"]
+
+
+@pytest.mark.parametrize("raw", YES_FORMS)
+def test_yes_no_fields_read_every_yes_stewards_type(raw: str) -> None:
+    """riwayat diklat `isSertifikatKompetensi` = `TRUE` or `Ya` was read as "no" (issue 10)."""
+    assert parse_boolean(raw) == "true"
+
+
+@pytest.mark.parametrize("raw", NO_FORMS)
+def test_yes_no_fields_read_every_no_stewards_type(raw: str) -> None:
+    assert parse_boolean(raw) == "false"
+
+
+@pytest.mark.parametrize("raw", NOT_YES_NO)
+def test_any_other_yes_no_value_is_refused_not_read_as_no(raw: str) -> None:
+    with pytest.raises(
+        ValueError, match=r"not a yes/no value \(expected 1/0, Y/N, Ya/Tidak, T/F or TRUE/FALSE\)"
+    ):
+        parse_boolean(raw)
+
+
+def test_every_yes_no_field_of_the_contracts_is_typed_by_the_one_parser() -> None:
+    """The yes/no fields (`is...` flags) are typed `boolean`, so the loader reads them with
+    parse_boolean (and its SQL twin) and nothing else: no model compares their text."""
+    from sources.contracts import load_contracts
+    from sources.values import PARSERS
+
+    flags = {
+        (c.name, col.header): col.type
+        for c in load_contracts().values()
+        for col in c.loaded_columns
+        if col.header.lower().startswith("is")
+    }
+    assert flags == {
+        ("riwayat_diklat", "isSertifikatKompetensi"): "boolean",
+        ("riwayat_pendidikan", "isPendidikanPertama"): "boolean",
+    }
+    assert PARSERS["boolean"] is parse_boolean
+
+
 SAME_RULES_CORPUS = {
     "date": [
         "01-08-1966",
@@ -152,6 +203,7 @@ SAME_RULES_CORPUS = {
     "integer": ["12", "12.0", "+7", "-0", "007", "dua", "1.5", "1\u00a0000", " 42 "],
     "decimal": ["1.234,50", "1234.5", "-3,5", "1e3", ".5", "abc", "1.2.3", "12 345,6", "nan"],
     "text": ["  a b  ", "\u00a0x\t", "plain"],
+    "boolean": YES_FORMS + NO_FORMS + NOT_YES_NO,
 }
 
 
@@ -175,3 +227,22 @@ def test_sql_functions_apply_the_same_rules(engine) -> None:
                     sa.text(f"select value, error from {sql_parser(kind)}(:v)"), {"v": raw}
                 ).one()
                 assert tuple(got) == expected, (kind, raw)
+
+
+@pytest.mark.warehouse
+def test_canonical_yes_no_cells_read_as_the_parser_reads_them(engine) -> None:
+    """The loader's canonical shortcut (sources.values.canonical_sql) casts a few yes/no cells
+    straight to boolean: PostgreSQL must read each exactly as parse_boolean does."""
+    import re
+
+    import sqlalchemy as sa
+
+    from sources.values import canonical_sql
+
+    canon = canonical_sql("boolean", "v", "k", "boolean", None)
+    cells = re.findall(r"'([^']*)'", canon.ok)
+    assert cells
+    with engine.connect() as conn:
+        for cell in cells:
+            got = conn.execute(sa.text(f"select {canon.value}::text from (select :v as v) as s"), {"v": cell})
+            assert got.scalar_one() == parse_boolean(cell), cell

@@ -6,7 +6,7 @@ the source contracts (orchestration.checks.standard) and the custom checks of it
 (suites/*.yml, written for stewards; docs/quality.md).
 
 Suite YAML keys: top level `asset`, `query`, `checks`, optionally `standard` (the few facts the
-contracts do not hold: code lists by seed, date rules, membership in SIASN; see standard.py),
+contracts do not hold: date rules, membership in SIASN; see standard.py),
 `steward` and `penanggung_jawab` (who a failure is routed to); per check `name`, `severity`,
 `description`, `query`, `expectations`, optionally `fetch` (the query's result is small: fetch
 it once and validate it in memory), `sample_keys` (a SQL query returning a column `key`: NIPs,

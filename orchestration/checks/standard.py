@@ -10,9 +10,12 @@ sources/simpeg/simpeg.yml), and under the names the checks have always had in sc
   date rule that ties a key to its file), not by grouping every key: see `_key_rules`;
 - `<suite>_nothing_quarantined`: no row of the current load was quarantined (file#line);
 - `<suite>_volume_vs_previous_load`: the newest load holds 0.8 to 1.25 times the previous one;
-- where the suite's `standard:` section asks: `<suite>_codes_known` (code lists read from the
-  BKN reference seeds in dbt_project/seeds, the one definition of every code),
-  `<suite>_dates_plausible` (its date rules) and `<suite>_nip_in_siasn`.
+- where the contract declares them (a column's `codes` and `link`, sources/contracts):
+  `<suite>_codes_known` (every code is an accepted value: a BKN reference seed's codes, read
+  from dbt_project/seeds, and/or the values the contract lists) and, per link,
+  `<suite>_<column>_in_<source>` (every value is found in the linked source's column);
+- where the suite's `standard:` section asks: `<suite>_dates_plausible` (its date rules) and
+  `<suite>_nip_in_siasn`.
 
 Invariants: every row-level rule of a table is one measure of ONE fetched row per table
 (`profile_query`, with the current load's quarantine count and the table's columns): one
@@ -21,23 +24,22 @@ a key), SIASN membership as a hash left join of distinct NIPs, never a per-row s
 validates that row in memory. Each measure counts the unexpected rows and is paired with the
 count of rows it checked, so stewards still get unexpected counts and percentages; sample keys
 (NIPs, record keys, file#line, file names) come from set-based queries run only when a check
-fails. The queries read the parent table, so a per-file source may be a plain table or
-LIST-partitioned by `_source_file`. Raw checks run before dbt builds the seeds, so nothing here
-reads schema `reference`.
+fails. Code and link checks are WARN: an unknown or unmatched value is reported to the steward
+with its key and never blocks the night. The queries read the parent table, so a per-file source
+may be a plain table or LIST-partitioned by `_source_file`. Raw checks run before dbt builds
+the seeds, so nothing here reads schema `reference`.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from orchestration.checks.gx_runner import CheckSpec, ExpectationSpec
-from orchestration.settings import REPO_ROOT
+from sources.contracts import Codes, Link, load_contracts
 
-SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 NIP_REGEX = "^[0-9]{18}$"
 VOLUME_BAND = (0.8, 1.25)
 LOADER_COLUMNS = frozenset({"_source_file", "_as_of_date", "_batch_id", "_source_line"})
@@ -58,11 +60,12 @@ class Source:
     required_nip: str | None  # the NIP column that identifies a row, if any
     columns: tuple[str, ...] = ()  # every loaded column
     hold_below_share: float | None = None  # the contract's hold rule, if any
+    codes: tuple[tuple[str, Codes], ...] = ()  # (column, its accepted values)
+    links: tuple[tuple[str, Link], ...] = ()  # (column, the source column its values name)
 
 
 @cache
 def sources_by_table() -> dict[str, Source]:
-    from sources.contracts import load_contracts
     from sources.simpeg import load_simpeg_config
 
     contracts = [(c, False) for c in load_contracts().values()]
@@ -83,23 +86,34 @@ def sources_by_table() -> dict[str, Source]:
             required_nip=next((n for n in nips if n in required), None),
             columns=tuple(c.name for c in loaded),
             hold_below_share=contract.hold_below_share,
+            codes=tuple((c.name, c.codes) for c in loaded if c.codes),
+            links=tuple((c.name, c.link) for c in loaded if c.link),
         )
     return out
 
 
-@cache
-def seed_codes(reference: str) -> tuple[str, ...]:
-    """The codes of a reference seed column, `<seed>.<column>` (dbt_project/seeds/<seed>.csv)."""
-    seed, column = reference.split(".")
-    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as fh:
-        return tuple(sorted({r[column] for r in csv.DictReader(fh) if r[column] != ""}))
+def code_rule(column: str, codes: Codes) -> str:
+    """SQL true on a row whose `column` is filled but not an accepted value."""
+    if codes.any_case:
+        return f"lower({column}) not in ({_lit(tuple(sorted({v.lower() for v in codes.accepted()})))})"
+    return f"{column} not in ({_lit(codes.accepted())})"
 
 
-def code_set(rule: str | dict[str, Any]) -> tuple[str, ...]:
-    """The allowed codes of a `codes:` rule: the seed's, plus `also_allowed`."""
-    if isinstance(rule, str):
-        return seed_codes(rule)
-    return tuple(sorted(set(seed_codes(rule["reference"])) | {str(c) for c in rule.get("also_allowed", [])}))
+def linked_values(link: Link) -> tuple[str, str]:
+    """Relations of the values the link's columns hold (one column `linked`, each value once,
+    so a join keeps the grouped rows' counts) and of whether any linked source holds a row
+    (one row, column `delivered`): before the linked source is first delivered there is
+    nothing to match (its own checks say it is empty), and every value would be reported."""
+    contracts = load_contracts()
+    selects, tables = [], []
+    for target in link.to:
+        source, _, column = target.partition(".")
+        table = f"raw.{contracts[source].raw_table}"
+        selects.append(f"select {column} as linked from {table}")
+        tables.append(f"select 1 from {table}")
+    values = f"(select distinct linked from ({selects[0]}) as v)" if len(selects) == 1 else None
+    delivered = f"(select count(*) > 0 as delivered from ({' union all '.join(tables)} limit 1) as d)"
+    return values or f"({' union '.join(selects)})", delivered
 
 
 # --------------------------------------------------------------------------- SQL pieces
@@ -147,6 +161,7 @@ class Rule:
     checked: str
     columns: tuple[str, ...] = ()
     alone: bool = False
+    join: str | None = None  # for an `alone` rule: a left join onto its grouped rows `t`
 
 
 def _sums(rules: list[Rule]) -> list[str]:
@@ -159,15 +174,16 @@ def _sums(rules: list[Rule]) -> list[str]:
     return out
 
 
-def profile_query(source: Source, rules: list[Rule], join_siasn: bool) -> str:
+def profile_query(source: Source, rules: list[Rule]) -> str:
     """One row: `row_count`, and per rule the rows it flags and the rows it checked.
 
     One scan per group of columns, each a plain (parallel) hash aggregate: the table's
     few-valued columns (codes, file and day, batch, ...) are grouped together with the cheap
     null tests counted alongside; each set of many-valued columns (a NIP, a key) is grouped on
-    its own. The rules then run on those few grouped rows; SIASN membership is a hash left join
-    of the distinct NIPs; the newest batch (of each file, for a per-file source) is a window over
-    the grouped rows. Each group yields one row; the rows are cross-joined."""
+    its own. The rules then run on those few grouped rows; SIASN membership (and a link) is a
+    hash left join of the distinct NIPs (linked values); the newest batch (of each file, for a
+    per-file source) is a window over the grouped rows. Each group yields one row; the rows are
+    cross-joined."""
     table = _table(source)
     rules = list({r.measure: r for r in rules}.values())  # a rule two checks read is measured once
     cheap = [r for r in rules if not r.columns]
@@ -195,12 +211,8 @@ def profile_query(source: Source, rules: list[Rule], join_siasn: bool) -> str:
             alone.setdefault(r.columns, []).append(r)
     for columns, members in alone.items():
         frm = f"(select {', '.join(columns)}, count(*) as n from {table} group by {', '.join(columns)}) as t"
-        nip = source.required_nip or (source.nips[0] if source.nips else None)
-        if join_siasn and any("s.siasn_nip" in r.bad for r in members):  # SIASN only has `siasn_nip`
-            frm += (
-                " left join (select distinct nip_baru as siasn_nip from raw.siasn_pns"
-                f" where nip_baru is not null) as s on s.siasn_nip = t.{nip}"
-            )
+        for join in dict.fromkeys(r.join for r in members if r.join):
+            frm += f" {join}"
         parts.append(f"select {', '.join(_sums(members))} from {frm}")
     return "select *\nfrom " + "\n  cross join ".join(f"({p}) as m{i}" for i, p in enumerate(parts))
 
@@ -234,12 +246,14 @@ def standard_checks(
     steward: str | None = None,
     penanggung_jawab: str | None = None,
 ) -> list[CheckSpec]:
-    """The standard checks of one raw table, by its contract and the suite's `standard:` options:
-    `severity` (of schema_and_required; default WARN), `not_empty`, `key_unique` (default
-    true), `nip_in_siasn`, `codes` ({column: seed.column | {reference, also_allowed}}), `dates`
-    ({about: text, rules: {name: SQL condition true on a plausible row}})."""
+    """The standard checks of one raw table, by its contract (required columns, NIP columns, key,
+    and the `codes` and `link` of its columns) and the suite's `standard:` options: `severity`
+    (of schema_and_required; default WARN), `not_empty`, `key_unique` (default true),
+    `nip_in_siasn`, `dates` ({about: text, rules: {name: SQL condition true on a plausible row}})."""
     source = sources_by_table()[asset[-1]]
-    unknown = set(options) - {"severity", "not_empty", "key_unique", "nip_in_siasn", "codes", "dates"}
+    if "codes" in options:
+        raise ValueError(f"{suite}.yml: codes are declared in the source contract (a column's `codes`)")
+    unknown = set(options) - {"severity", "not_empty", "key_unique", "nip_in_siasn", "dates"}
     if unknown:
         raise ValueError(f"{suite}.yml: unknown standard options {sorted(unknown)}")
     common = {"asset": asset, "suite": suite, "steward": steward, "penanggung_jawab": penanggung_jawab}
@@ -250,9 +264,20 @@ def standard_checks(
         Rule(f"bad_nip__{n}", f"{n} !~ '{NIP_REGEX}'", f"{n} is not null", (n,), alone=True)
         for n in source.nips
     ]
-    codes = {c: code_set(rule) for c, rule in (options.get("codes") or {}).items()}
     code_rules = [
-        Rule(f"unknown__{c}", f"{c} not in ({_lit(v)})", f"{c} is not null", (c,)) for c, v in codes.items()
+        Rule(f"unknown__{c}", code_rule(c, codes), f"{c} is not null", (c,)) for c, codes in source.codes
+    ]
+    links = [(c, link, *linked_values(link)) for c, link in source.links]
+    link_rules = [
+        Rule(
+            f"unlinked__{c}",
+            f"{_applies(c, link)} and d{i}.delivered and l{i}.linked is null",
+            f"{_applies(c, link)} and d{i}.delivered",
+            (c, *(w for w in _columns_in(link.where or "", source) if w != c)),
+            alone=True,
+            join=f"cross join {delivered} as d{i} left join {relation} as l{i} on l{i}.linked = t.{c}",
+        )
+        for i, (c, link, relation, delivered) in enumerate(links)
     ]
     dates = options.get("dates") or {}
     date_rules = [
@@ -275,18 +300,22 @@ def standard_checks(
                 applies,
                 (nip, *(c for c in _columns_in(siasn_option.get("where", ""), source) if c != nip)),
                 alone=True,
+                join=(
+                    "left join (select distinct nip_baru as siasn_nip from raw.siasn_pns"
+                    f" where nip_baru is not null) as s on s.siasn_nip = t.{nip}"
+                ),
             )
         ]
         if in_siasn
         else []
     )
     key = _key_rules(source, options.get("key_unique", True), {r.measure: r for r in date_rules}, suite)
-    rules = required + nips + code_rules + date_rules + siasn_rules + key
+    rules = required + nips + code_rules + link_rules + date_rules + siasn_rules + key
     quarantined = _quarantine_condition(source)
     # the suite's one fetched row: the profile, the current load's quarantined rows, and the
     # table's columns (no row of them: `left join ... on false`) for the columns expectation
     profile = (
-        f"select * from ({profile_query(source, rules, in_siasn)}) as p\n"
+        f"select * from ({profile_query(source, rules)}) as p\n"
         "  cross join (select count(*) as quarantined_rows from audit.quarantine q\n"
         f"    where {quarantined}) as q\n"
         f"  left join (select * from {table} limit 0) as c on false"
@@ -356,11 +385,30 @@ def standard_checks(
             spec(
                 "codes_known",
                 "WARN",
-                f"Every code ({', '.join(codes)}) is in its BKN reference table (empty codes are not "
-                "checked here).",
+                f"Every code ({', '.join(c for c, _ in source.codes)}) is one of the values its source "
+                "contract accepts (a BKN reference seed's codes and/or the values the contract lists; "
+                "docs/sources.md): an unknown code matches no rule and would be read as none. Empty "
+                "codes are not checked here.",
                 profile,
                 [_measure(r) for r in code_rules],
                 sample_keys=_sample(source, " or ".join(r.bad for r in code_rules)),
+            )
+        )
+    for (column, link, relation, delivered), rule in zip(links, link_rules, strict=True):
+        targets = " or ".join(link.to)
+        checks.append(
+            spec(
+                link.check_suffix(column),
+                "WARN",
+                f"Every {column} is found in {targets}"
+                + (f" ({link.about.rstrip('.')})" if link.about else "")
+                + ": a value found nowhere matches no rule and silently counts as none. Not checked "
+                "while the linked source holds no row (its own checks report it empty).",
+                profile,
+                [_measure(rule)],
+                sample_keys=f"select distinct {record_key(source)} as key from {table} as t "
+                f"cross join {delivered} as d left join {relation} as l on l.linked = t.{column} "
+                f"where {_applies(column, link)} and d.delivered and l.linked is null limit 20",
             )
         )
     if date_rules:
@@ -389,6 +437,11 @@ def standard_checks(
             )
         )
     return checks
+
+
+def _applies(column: str, link: Link) -> str:
+    """SQL true on a row whose `column` must be found in the linked source."""
+    return f"{column} is not null" + (f" and ({link.where})" if link.where else "")
 
 
 def _key_rules(source: Source, option: Any, date_rules: dict[str, Rule], suite: str) -> list[Rule]:

@@ -5,7 +5,10 @@ python -m sources.contracts.docs > docs/sources.md
 
 from __future__ import annotations
 
-from sources.contracts import load_contracts
+from sources.contracts import Codes, Column, Contract, links_to, load_contracts
+from sources.values import BOOLEAN_FORMS
+
+MAX_LISTED_CODES = 20  # longer code lists (the indicator codes) are named, not listed
 
 INTRO = """# Source contracts
 
@@ -19,8 +22,12 @@ the files it claims by a pattern; a date in the file name (`_2025-12-31`, `_2025
 file's as-of date. The next refresh picks up what is there:
 
 - `snapshot` sources: the newest file replaces the whole raw table, atomically;
-- `per_file` sources (attendance, one file per month): each file replaces the rows an earlier
-  version of the same file loaded;
+- `per_file` sources (attendance, one file per month; every SIASN PNS export): each file
+  replaces the rows an earlier version of the same file loaded, and the other files stay;
+- a source whose contract requires the as-of date in the name (SIASN PNS) refuses a file
+  without it; one with a hold rule (SIASN PNS: under 90 % of the rows of the export before it)
+  holds a cut-off file, loads nothing of it, and reports it (`raw_<source>_delivery_held`):
+  deliver it again, complete, under the same name;
 - a file whose checksum was already loaded is not loaded again.
 
 Delimited files: delimiter detected among `|` `;` `,` and tab; UTF-8, else Windows-1252 /
@@ -29,18 +36,20 @@ found below any title rows. Dates: `dd-mm-yyyy`, `yyyy-mm-dd` or Excel serial nu
 Date-times (attendance machines' punches, local time WIT, 24-hour clock): `yyyy-mm-dd hh:mm[:ss]`,
 `dd-mm-yyyy hh:mm[:ss]`, `dd/mm/yyyy hh:mm` or Excel serials whose fraction is the time. NIPs are
 text (18 digits); apostrophes, spaces and `.0` added by spreadsheets are removed, and a NIP that
-a spreadsheet turned into `1.96608E+17` is rejected.
+a spreadsheet turned into `1.96608E+17` is rejected. Yes/no fields (type `boolean`) take
+{BOOLEAN_FORMS} in any case, with spaces around; an empty one is "not stated"
+(read as no where a rule needs an answer, and said so in the field's note).
 
 ## What happens to a bad row
 
 A row that cannot be read (wrong number of fields, an empty mandatory field, a value that is
-not of its type, a date marked *past* that lies after the delivery's as-of date, a duplicate
-key) is not loaded: it goes to `audit.quarantine` with the file,
-the line, the field, the value (withheld for restricted personal fields) and the reason. Every
-load is a row of `audit.load_batches` where rows read = rows loaded + rows quarantined. A file
-that cannot be read at all (no header, a required column missing) keeps its source's previous
-raw data; the other sources still load, then the load step (`raw_files`) fails with a message
-naming every failed source, its file and the cause.
+not of its type, e.g. a yes/no field holding `mungkin`: never read as no, a date marked *past*
+that lies after the delivery's as-of date, a duplicate key) is not loaded: it goes to
+`audit.quarantine` with the file, the line, the field, the value (withheld for restricted
+personal fields) and the reason. Every load is a row of `audit.load_batches` where rows read =
+rows loaded + rows quarantined. A file that cannot be read at all (no header, a required column
+missing) keeps its source's previous raw data; the other sources still load, then the load step
+(`raw_files`) fails with a message naming every failed source, its file and the cause.
 
 ## How a file is loaded
 
@@ -66,6 +75,10 @@ Bulk data moves in bulk, and typing happens in SQL, set-based (`sources/load.py`
    lock on its batch; a batch left `running` by a killed process is closed as failed at the
    next refresh. Two loads of the same table queue on a lock and re-check the checksum, so a
    file is never loaded twice.
+5. A raw column whose contract changed its type (a yes/no field once loaded as text) is retyped
+   at the next load of its source, its kept values typed by the same SQL function (a value it
+   refuses becomes empty, and is quarantined when the file is delivered again); the views
+   reading the table are dropped first, and the refresh's dbt build re-creates them.
 
 ## Deliberate defects in the demo
 
@@ -85,6 +98,26 @@ for one kind), and lists every defect with file, line and field in `.defects.jso
 | latin1_file | riwayat diklat | read as Latin-1: every row loads, accents intact |
 | excel_title_row | peta jabatan | the header is found below the extra title rows |
 
+## Links between sources and coded fields
+
+A rule that matches a value (a code, or an id naming a row of another source) gets nothing
+from a value it does not know: the employee or the position would silently count as "no". So
+every such value is declared in its contract, once, and checked after each load:
+
+- **coded fields** (`codes`): the accepted values, from a BKN reference seed in
+  `dbt_project/seeds` (the one definition of each code, which the models join to) and/or listed
+  in the contract; *any case* where the staging model folds the case. Any other value is
+  reported by the source's `raw_<source>_codes_known` check; an empty value is not a code (the
+  column's *required* says whether it may be empty).
+- **links** (`link`): the column of another source that each value must be found in, reported
+  by `raw_<source>_<column>_in_<other source>`. Every NIP column names an employee of the
+  SIASN PNS export (`siasn_pns.nip_baru`): where the suite asks, `raw_<source>_nip_in_siasn`
+  reports the NIPs it does not hold.
+
+These checks are **WARN**: the night publishes, and each failure is routed to the source's
+steward with the keys of the rows (the NIP, or the row's key where it has none; `iku dq`,
+docs/quality.md).
+
 ## Personal data
 
 Columns marked *personal* (names, NIK, phones, addresses, e-mail, free-text reasons) are never
@@ -95,8 +128,64 @@ check, retirement age) and never reach the marts or quality reports.
 """
 
 
+def _code_list(codes: Codes) -> str:
+    accepted = codes.accepted()
+    if codes.reference and len(accepted) > MAX_LISTED_CODES:
+        seed, _, column = codes.reference.partition(".")
+        also = f", and {', '.join(f'`{v}`' for v in codes.values)}" if codes.values else ""
+        case = ", any case" if codes.any_case else ""
+        return f"the {len(accepted)} codes of seed `{seed}` (column `{column}`{case}){also}"
+    names = codes.names()
+    listed = " · ".join(f"`{v}` {names[v]}" if v in names else f"`{v}`" for v in accepted)
+    notes = [f"seed `{codes.reference.partition('.')[0]}`"] if codes.reference else []
+    notes += ["any case"] if codes.any_case else []
+    return listed + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _header(contract: Contract, name: str) -> str:
+    return f"`{contract.column(name).header}`"
+
+
+def _links(contract: Contract) -> list[str]:
+    """This contract's links, both ways: its NIP columns, its declared links, those pointing here."""
+    pns = load_contracts()["siasn_pns"]
+    out = []
+    for col in contract.loaded_columns:
+        if col.type == "nip" and contract.name != pns.name:
+            out.append(f"- `{col.header}` → `siasn_pns` {_header(pns, 'nip_baru')}: the employee.")
+        if col.link:
+            targets = " or ".join(
+                f"`{source}` {_header(load_contracts()[source], name)}"
+                for source, _, name in (t.partition(".") for t in col.link.to)
+            )
+            where = f" (rows where `{col.link.where}`)" if col.link.where else ""
+            about = f": {col.link.about.rstrip('.')}" if col.link.about else ""
+            check = f"raw_{contract.raw_table}_{col.link.check_suffix(col.name)}"
+            out.append(f"- `{col.header}` → {targets}{where}{about}; checked by `{check}`.")
+    if contract.name == pns.name:
+        out.append(f"- {_header(pns, 'nip_baru')} ← every NIP column of the other sources.")
+    for other, col, link in links_to(contract):
+        mine = [t.partition(".")[2] for t in link.to if t.partition(".")[0] == contract.name]
+        where = f" (its rows where `{link.where}`)" if link.where else ""
+        check = f"raw_{other.raw_table}_{link.check_suffix(col.name)}"
+        out += [
+            f"- {_header(contract, m)} ← `{other.name}` `{col.header}`{where}; checked by `{check}`."
+            for m in mine
+        ]
+    return out
+
+
+def _notes(col: Column) -> str:
+    if col.personal:
+        return "personal: not loaded"
+    notes = ["restricted"] if col.restricted else []
+    notes += ["past (not after the as-of date)"] if col.past else []
+    notes += [col.doc] if col.doc else []
+    return "; ".join(notes)
+
+
 def render() -> str:
-    out = [INTRO]
+    out = [INTRO.replace("{BOOLEAN_FORMS}", BOOLEAN_FORMS)]
     for c in load_contracts().values():
         out.append(f"\n### `{c.name}` → `raw.{c.raw_table}`\n")
         out.append(f"{c.description}\n")
@@ -105,15 +194,37 @@ def render() -> str:
             f"- key: {', '.join(f'`{k}`' for k in c.key) or '-'}\n"
             f"- steward: {c.steward}; penanggung jawab: {c.penanggung_jawab}\n"
         )
+        if c.as_of_required:
+            out.append("- the as-of date in the file name is required: every file is kept by that date\n")
+        if c.hold_below_share is not None:
+            out.append(
+                f"- held (nothing loaded, reported) below {c.hold_below_share:.0%} of the rows of the "
+                "export in force with the nearest earlier as-of date\n"
+            )
         out.append("\n| header in the file | raw column | type | required | note |\n|---|---|---|---|---|\n")
         for col in c.columns:
-            notes = ["restricted"] if col.restricted else []
-            notes += ["past (not after the as-of date)"] if col.past else []
-            note = "personal: not loaded" if col.personal else ", ".join(notes)
             out.append(
                 f"| {col.header} | {col.name or '-'} | {'-' if col.personal else col.type} | "
-                f"{'yes' if col.required else ''} | {note} |\n"
+                f"{'yes' if col.required else ''} | {_notes(col)} |\n"
             )
+        links = _links(c)
+        if links:
+            out.append("\nLinks to other sources:\n\n" + "\n".join(links) + "\n")
+        coded = [col for col in c.loaded_columns if col.codes]
+        if coded:
+            out.append(f"\nAccepted values (any other is reported by `raw_{c.raw_table}_codes_known`):\n\n")
+            out += [f"- `{col.header}`: {_code_list(col.codes)}\n" for col in coded if col.codes]
+        yes_no = [col for col in c.loaded_columns if col.type == "boolean"]
+        if yes_no:
+            fields = ", ".join(f"`{col.header}`" for col in yes_no)
+            out.append(
+                f"\nYes/no fields: {fields}: {BOOLEAN_FORMS}, any case; any other value is quarantined.\n"
+            )
+        pppk = [col for col in c.columns if col.pppk]
+        if pppk:
+            out.append("\nWhat a PPPK row carries (where it differs from a PNS row):\n\n")
+            out.append("| header | PPPK |\n|---|---|\n")
+            out += [f"| {col.header} | {col.pppk} |\n" for col in pppk]
     return "".join(out)
 
 

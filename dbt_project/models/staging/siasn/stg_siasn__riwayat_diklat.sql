@@ -19,7 +19,8 @@ renamed as (
         coalesce(tanggal_selesai, make_date(tahun, 12, 31)) as tanggal_selesai,
         jumlah_jam,
         nomor_sertifikat,
-        coalesce(is_sertifikat_kompetensi in ('1', 'true', 'Y', 'y'), false) as is_sertifikat_kompetensi,
+        -- typed by the loader (a yes/no field: sources.values.parse_boolean); empty is no
+        coalesce(is_sertifikat_kompetensi, false) as is_sertifikat_kompetensi,
         _batch_id as load_batch_id
     from source
 

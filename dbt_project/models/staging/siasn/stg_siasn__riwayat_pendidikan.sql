@@ -15,7 +15,7 @@ renamed as (
         pendidikan_nama,
         tahun_lulus,
         coalesce(tgl_lulus, make_date(tahun_lulus, 12, 31)) as tanggal_lulus,
-        is_pendidikan_pertama = '1' as is_pendidikan_pertama,
+        is_pendidikan_pertama,
         _batch_id as load_batch_id
     from source
 
