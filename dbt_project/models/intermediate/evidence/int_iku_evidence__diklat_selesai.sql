@@ -87,7 +87,10 @@ evidence as (
         'DST-1' as indicator_code,
         period_id,
         opd_id,
+        'pegawai' as subject_type,
+        nip as subject_id,
         nip,
+        true as in_denominator,
         load_batch_id,
         has_sertifikat as in_numerator
     from with_opd
@@ -96,7 +99,10 @@ evidence as (
         'DST-2' as indicator_code,
         period_id,
         opd_id,
+        'pegawai' as subject_type,
+        nip as subject_id,
         nip,
+        true as in_denominator,
         load_batch_id,
         has_kepemimpinan_fungsional as in_numerator
     from with_opd
@@ -105,19 +111,7 @@ evidence as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        'pegawai' as subject_type,
-        nip as subject_id,
-        nip,
-        in_numerator,
-        true as in_denominator,
-        load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        1::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -59,7 +59,10 @@ pelaporan as (
     select
         catalog_periods.indicator_code,
         catalog_periods.period_id,
+        null::text as opd_id,
+        'laporan_keuangan' as subject_type,
         laporan.laporan_keuangan_id as subject_id,
+        null::text as nip,
         coalesce(laporan.tanggal_disampaikan <= laporan.batas_waktu, false) as in_numerator,
         true as in_denominator,
         laporan.load_batch_id,
@@ -114,7 +117,10 @@ realisasi as (
     select
         indicator_code,
         period_id,
+        null::text as opd_id,
+        'laporan_keuangan' as subject_type,
         laporan_keuangan_id as subject_id,
+        null::text as nip,
         true as in_numerator,
         true as in_denominator,
         load_batch_id,
@@ -135,19 +141,7 @@ unioned as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        null::text as opd_id,
-        'laporan_keuangan' as subject_type,
-        subject_id,
-        null::text as nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        numerator_amount::numeric as numerator_amount,
-        denominator_amount::numeric as denominator_amount
-    from unioned
+    {{ iku_evidence_final('unioned', numerator_amount='numerator_amount', denominator_amount='denominator_amount') }}
 
 )
 
