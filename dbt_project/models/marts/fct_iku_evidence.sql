@@ -38,15 +38,9 @@
 
 with
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
-
-),
-
-catalog as (
-
-    select * from {{ ref('iku_catalog') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -64,12 +58,12 @@ final as (
         ]) }}
             as evidence_id,
         unioned.indicator_code,
-        periods.period_id,
-        periods.period_type,
-        periods.period_year,
-        periods.period_start,
-        periods.period_end,
-        periods.reference_date,
+        catalog_periods.period_id,
+        catalog_periods.period_type,
+        catalog_periods.period_year,
+        catalog_periods.period_start,
+        catalog_periods.period_end,
+        catalog_periods.reference_date,
         unioned.opd_id,
         unioned.subject_type,
         unioned.subject_id,
@@ -79,12 +73,12 @@ final as (
         unioned.numerator_amount,
         unioned.denominator_amount,
         unioned.load_batch_id
+    -- only the periods the catalog computes the indicator for
     from unioned
-    inner join periods
-        on unioned.period_id = periods.period_id
-    inner join catalog
-        on unioned.indicator_code = catalog.indicator_code
-    where periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on
+            unioned.indicator_code = catalog_periods.indicator_code
+            and unioned.period_id = catalog_periods.period_id
 
 )
 

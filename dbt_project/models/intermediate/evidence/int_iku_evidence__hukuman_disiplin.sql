@@ -28,9 +28,9 @@ hukdis as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -109,8 +109,8 @@ cases_opd as (
 laporan as (
 
     select
-        'INKA-5' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         cases_opd.opd_id,
         'hukuman_disiplin' as subject_type,
         cases_opd.riwayat_hukdis_id as subject_id,
@@ -119,8 +119,9 @@ laporan as (
         true as in_denominator,
         cases_opd.load_batch_id
     from cases_opd
-    inner join periods
-        on cases_opd.event_date between periods.period_start and periods.period_end
+    inner join catalog_periods
+        on cases_opd.event_date between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'INKA-5'
 
 ),
 

@@ -30,27 +30,9 @@ laporan as (
 
 ),
 
-catalog as (
-
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
-
-),
-
 catalog_periods as (
 
-    select
-        catalog.indicator_code,
-        periods.*
-    from catalog
-    inner join periods
-        on periods.period_type = any(string_to_array(catalog.periods, '|'))
-    where catalog.indicator_code in ('KEU-1.1', 'KEU-1.2')
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 

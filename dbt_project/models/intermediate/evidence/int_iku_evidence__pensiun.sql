@@ -17,9 +17,9 @@ pemberhentian as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -54,8 +54,8 @@ bup as (
 evidence as (
 
     select
-        'MUT-2' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         bup.opd_id,
         'pemberhentian' as subject_type,
         bup.riwayat_pemberhentian_id as subject_id,
@@ -64,9 +64,9 @@ evidence as (
         true as in_denominator,
         bup.load_batch_id
     from bup
-    inner join periods
-        on bup.tmt_pemberhentian between periods.period_start and periods.period_end
-    where periods.period_type in ('year', 'quarter')
+    inner join catalog_periods
+        on bup.tmt_pemberhentian between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'MUT-2'
 
 ),
 

@@ -13,9 +13,9 @@ tugas_belajar as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -49,8 +49,8 @@ with_opd as (
 evidence as (
 
     select
-        'DTK-1' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         with_opd.opd_id,
         'tugas_belajar' as subject_type,
         with_opd.tugas_belajar_id as subject_id,
@@ -59,9 +59,9 @@ evidence as (
         true as in_denominator,
         with_opd.load_batch_id
     from with_opd
-    inner join periods
-        on with_opd.tanggal_selesai between periods.period_start and periods.reference_date
-    where periods.period_type = 'year'
+    inner join catalog_periods
+        on with_opd.tanggal_selesai between catalog_periods.period_start and catalog_periods.reference_date
+    where catalog_periods.indicator_code = 'DTK-1'
 
 ),
 

@@ -36,15 +36,9 @@ versions as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -97,8 +91,8 @@ usulan as (
 evidence as (
 
     select
-        catalog.indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         usulan.opd_id,
         'usulan' as subject_type,
         usulan.subject_id,
@@ -109,12 +103,9 @@ evidence as (
         true as in_denominator,
         usulan.load_batch_id
     from usulan
-    inner join catalog
-        on catalog.indicator_code = 'MUT-5'
-    inner join periods
-        on
-            usulan.tgl_usul between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on usulan.tgl_usul between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'MUT-5'
 
 ),
 
