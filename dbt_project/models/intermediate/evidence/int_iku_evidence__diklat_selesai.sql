@@ -72,10 +72,7 @@ with_opd as (
         from versions
         where versions.nip = per_period.nip
         order by
-            (
-                versions.valid_from <= per_period.last_tanggal_selesai
-                and (versions.valid_to is null or per_period.last_tanggal_selesai < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'per_period.nip', 'per_period.last_tanggal_selesai') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

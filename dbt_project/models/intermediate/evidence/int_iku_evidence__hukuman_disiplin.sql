@@ -96,10 +96,7 @@ cases_opd as (
         from versions
         where versions.nip = cases.nip
         order by
-            (
-                versions.valid_from <= cases.event_date
-                and (versions.valid_to is null or cases.event_date < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'cases.nip', 'cases.event_date') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

@@ -36,10 +36,7 @@ with_opd as (
         from versions
         where versions.nip = tugas_belajar.nip
         order by
-            (
-                versions.valid_from <= tugas_belajar.tanggal_selesai
-                and (versions.valid_to is null or tugas_belajar.tanggal_selesai < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'tugas_belajar.nip', 'tugas_belajar.tanggal_selesai') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true
