@@ -12,6 +12,15 @@
         left join versions
             on {{ version_valid_on('versions', 'episodes.nip', 'episodes.due_date') }}
 
+    or, to take the version valid on the date and another one when none is (the newest, the
+    nearest), as the first key of a ranking:
+
+        order by ({{ version_valid_on('versions', 'cuti.nip', 'cuti.tgl_usul') }}) desc,
+            versions.valid_from desc
+
+    For the last day before a date (the last day in service before a TMT pensiun), pass
+    `tmt - 1`.
+
     versions: the alias of int_pegawai_versions in the query; nip, on_date: SQL expressions.
 -#}
 {% macro version_valid_on(versions, nip, on_date) -%}

@@ -50,15 +50,20 @@ opd as (
 
 ),
 
+catalog_periods as (
+
+    select * from {{ ref('int_iku_catalog_periods') }}
+
+),
+
 frame as (
 
+    -- every indicator and period the catalog computes it for (SEK-1.1: sekretariat_frame)
     select
-        catalog.indicator_code,
-        periods.period_id
-    from catalog
-    inner join periods
-        on periods.period_type = any(string_to_array(catalog.periods, '|'))
-    where catalog.indicator_code <> 'SEK-1.1'
+        indicator_code,
+        period_id
+    from catalog_periods
+    where indicator_code <> 'SEK-1.1'
 
 ),
 
@@ -213,8 +218,8 @@ sekretariat as (
 sekretariat_frame as (
 
     select
-        coalesce(sekretariat.indicator_code, 'SEK-1.1') as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         null::text as opd_id,
         true as is_agency,
         coalesce(sekretariat.numerator, 0) as numerator,
@@ -227,17 +232,17 @@ sekretariat_frame as (
         case
             when sekretariat.indicator_code is null then 'no other indicator has a capaian for this year'
         end as null_reason,
-        periods.period_type,
-        periods.period_year,
+        catalog_periods.period_type,
+        catalog_periods.period_year,
         targets.target
-    from periods
+    from catalog_periods
     left join sekretariat
-        on periods.period_id = sekretariat.period_id
+        on catalog_periods.period_id = sekretariat.period_id
     left join targets
         on
-            targets.indicator_code = 'SEK-1.1'
-            and periods.period_year = targets.tahun
-    where periods.period_type = 'year'
+            catalog_periods.indicator_code = targets.indicator_code
+            and catalog_periods.period_year = targets.tahun
+    where catalog_periods.indicator_code = 'SEK-1.1'
 
 ),
 

@@ -5,73 +5,48 @@
     figure can be recomputed by hand from it: sum numerator_amount and denominator_amount
     for an indicator, period and scope.
 #}
-{%- set evidence_models = [
-    'int_iku_evidence__pendidikan_tinggi',
-    'int_iku_evidence__nilai_eksternal',
-    'int_iku_evidence__hukuman_disiplin',
-    'int_iku_evidence__jabatan_terisi',
-    'int_iku_evidence__diklat_kepemimpinan',
-    'int_iku_evidence__sertifikasi_fungsional',
-    'int_iku_evidence__diklat_selesai',
-    'int_iku_evidence__profil_talenta',
-    'int_iku_evidence__pemutakhiran_data',
-    'int_iku_evidence__satyalancana',
-    'int_iku_evidence__pensiun',
-    'int_iku_evidence__kenaikan_pangkat',
-    'int_iku_evidence__tugas_belajar',
-    'int_iku_evidence__rekap_skp',
-    'int_iku_evidence__dokumen',
-    'int_iku_evidence__laporan_keuangan',
-    'int_iku_evidence__layanan',
-    'int_iku_evidence__dugaan_pelanggaran',
-    'int_iku_evidence__usulan_cuti_mutasi',
-    'int_iku_evidence__kgb',
-    'int_iku_evidence__formasi',
-    'int_iku_evidence__rekap_presensi',
-] %}
+{#-
+    The rows are those of every model in models/intermediate/evidence/, found in the project
+    graph (iku_evidence_union, macros/iku_evidence.sql): a model put in that folder is unioned
+    here. dbt orders the build by the refs it reads while parsing the project, before that
+    graph exists (graph.nodes is empty then), so the union alone would give dbt no edge to the
+    evidence models: each is also named in a depends_on line below, and the compilation stops,
+    naming the model, when one of the folder has none.
+-#}
+-- depends_on: {{ ref('int_iku_evidence__diklat_kepemimpinan') }}
+-- depends_on: {{ ref('int_iku_evidence__diklat_selesai') }}
+-- depends_on: {{ ref('int_iku_evidence__dokumen') }}
+-- depends_on: {{ ref('int_iku_evidence__dugaan_pelanggaran') }}
+-- depends_on: {{ ref('int_iku_evidence__formasi') }}
+-- depends_on: {{ ref('int_iku_evidence__hukuman_disiplin') }}
+-- depends_on: {{ ref('int_iku_evidence__jabatan_terisi') }}
+-- depends_on: {{ ref('int_iku_evidence__kenaikan_pangkat') }}
+-- depends_on: {{ ref('int_iku_evidence__kgb') }}
+-- depends_on: {{ ref('int_iku_evidence__laporan_keuangan') }}
+-- depends_on: {{ ref('int_iku_evidence__layanan') }}
+-- depends_on: {{ ref('int_iku_evidence__nilai_eksternal') }}
+-- depends_on: {{ ref('int_iku_evidence__pemutakhiran_data') }}
+-- depends_on: {{ ref('int_iku_evidence__pendidikan_tinggi') }}
+-- depends_on: {{ ref('int_iku_evidence__pensiun') }}
+-- depends_on: {{ ref('int_iku_evidence__profil_talenta') }}
+-- depends_on: {{ ref('int_iku_evidence__rekap_presensi') }}
+-- depends_on: {{ ref('int_iku_evidence__rekap_skp') }}
+-- depends_on: {{ ref('int_iku_evidence__satyalancana') }}
+-- depends_on: {{ ref('int_iku_evidence__sertifikasi_fungsional') }}
+-- depends_on: {{ ref('int_iku_evidence__tugas_belajar') }}
+-- depends_on: {{ ref('int_iku_evidence__usulan_cuti_mutasi') }}
 
 with
 
-{% for model in evidence_models %}
-    {{ model }} as (
+catalog_periods as (
 
-        select * from {{ ref(model) }}
-
-    ),
-
-{% endfor -%}
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
-
-),
-
-catalog as (
-
-    select * from {{ ref('iku_catalog') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
 unioned as (
 
-    {% for model in evidence_models -%}
-        select
-            indicator_code,
-            period_id,
-            opd_id,
-            subject_type,
-            subject_id,
-            nip,
-            in_numerator,
-            in_denominator,
-            numerator_amount,
-            denominator_amount,
-            load_batch_id
-        from {{ model }}
-        {% if not loop.last %}union all
-        {% endif -%}
-    {% endfor %}
+    {{ iku_evidence_union(model) }}
 
 ),
 
@@ -83,12 +58,12 @@ final as (
         ]) }}
             as evidence_id,
         unioned.indicator_code,
-        periods.period_id,
-        periods.period_type,
-        periods.period_year,
-        periods.period_start,
-        periods.period_end,
-        periods.reference_date,
+        catalog_periods.period_id,
+        catalog_periods.period_type,
+        catalog_periods.period_year,
+        catalog_periods.period_start,
+        catalog_periods.period_end,
+        catalog_periods.reference_date,
         unioned.opd_id,
         unioned.subject_type,
         unioned.subject_id,
@@ -98,12 +73,12 @@ final as (
         unioned.numerator_amount,
         unioned.denominator_amount,
         unioned.load_batch_id
+    -- only the periods the catalog computes the indicator for
     from unioned
-    inner join periods
-        on unioned.period_id = periods.period_id
-    inner join catalog
-        on unioned.indicator_code = catalog.indicator_code
-    where periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on
+            unioned.indicator_code = catalog_periods.indicator_code
+            and unioned.period_id = catalog_periods.period_id
 
 )
 

@@ -50,10 +50,7 @@ final as (
         from versions
         where versions.nip = diklat.nip
         order by
-            (
-                versions.valid_from <= diklat.tanggal_selesai
-                and (versions.valid_to is null or diklat.tanggal_selesai < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'diklat.nip', 'diklat.tanggal_selesai') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

@@ -55,10 +55,7 @@ final as (
         from versions
         where versions.nip = hukdis.nip
         order by
-            (
-                versions.valid_from <= hukdis.sk_tanggal
-                and (versions.valid_to is null or hukdis.sk_tanggal < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'hukdis.nip', 'hukdis.sk_tanggal') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

@@ -66,10 +66,7 @@ opd_at as (
         on keyed.nip = versions.nip
     order by
         keyed.keyed_row asc,
-        (
-            versions.valid_from <= keyed.tmt_golongan
-            and (versions.valid_to is null or keyed.tmt_golongan < versions.valid_to)
-        ) desc,
+        ({{ version_valid_on('versions', 'keyed.nip', 'keyed.tmt_golongan') }}) desc,
         versions.valid_from desc
 
 ),

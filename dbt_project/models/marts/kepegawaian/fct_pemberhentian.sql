@@ -40,10 +40,7 @@ final as (
         from versions
         where versions.nip = pemberhentian.nip
         order by
-            (
-                versions.valid_from < pemberhentian.tmt_pemberhentian
-                and (versions.valid_to is null or pemberhentian.tmt_pemberhentian <= versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'pemberhentian.nip', 'pemberhentian.tmt_pemberhentian - 1') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

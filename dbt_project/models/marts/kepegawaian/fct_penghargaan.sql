@@ -37,13 +37,9 @@ final as (
         from versions
         where versions.nip = penghargaan.nip
         order by
-            (
-                versions.valid_from <= coalesce(penghargaan.sk_tanggal, make_date(penghargaan.tahun, 12, 31))
-                and (
-                    versions.valid_to is null
-                    or coalesce(penghargaan.sk_tanggal, make_date(penghargaan.tahun, 12, 31)) < versions.valid_to
-                )
-            ) desc,
+            ({{ version_valid_on(
+                'versions', 'penghargaan.nip', 'coalesce(penghargaan.sk_tanggal, make_date(penghargaan.tahun, 12, 31))'
+            ) }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

@@ -36,10 +36,7 @@ final as (
         from versions
         where versions.nip = skp.nip
         order by
-            (
-                versions.valid_from <= make_date(skp.tahun, 12, 31)
-                and (versions.valid_to is null or make_date(skp.tahun, 12, 31) < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'skp.nip', 'make_date(skp.tahun, 12, 31)') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true

@@ -51,10 +51,7 @@ final as (
         from versions
         where versions.nip = cuti.nip
         order by
-            (
-                versions.valid_from <= cuti.tgl_usul
-                and (versions.valid_to is null or cuti.tgl_usul < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'cuti.nip', 'cuti.tgl_usul') }}) desc,
             abs(versions.valid_from - cuti.tgl_usul) asc
         limit 1
     ) as opd_at on true

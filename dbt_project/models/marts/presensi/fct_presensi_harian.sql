@@ -256,10 +256,9 @@ versioned as (
         dated.load_batch_id
     from dated
     left join versions as record_version
-        on
-            case when not dated.is_expected then dated.nip end = record_version.nip
-            and dated.tanggal >= record_version.valid_from
-            and (record_version.valid_to is null or dated.tanggal < record_version.valid_to)
+        on {{ version_valid_on(
+            'record_version', 'case when not dated.is_expected then dated.nip end', 'dated.tanggal'
+        ) }}
 
 ),
 

@@ -48,9 +48,9 @@ catalog as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -77,7 +77,6 @@ measured as (
         coded.iku_code as indicator_code,
         coded.dokumen_id,
         coded.load_batch_id,
-        catalog.periods as catalog_periods,
         case
             when catalog.unit_of_measure = 'jumlah' then coalesce(coded.tanggal_divalidasi, coded.batas_waktu)
             else coded.batas_waktu
@@ -96,7 +95,7 @@ evidence as (
 
     select
         measured.indicator_code,
-        periods.period_id,
+        catalog_periods.period_id,
         null::text as opd_id,
         'dokumen' as subject_type,
         measured.dokumen_id as subject_id,
@@ -105,28 +104,16 @@ evidence as (
         true as in_denominator,
         measured.load_batch_id
     from measured
-    inner join periods
+    inner join catalog_periods
         on
-            measured.period_date between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(measured.catalog_periods, '|'))
+            measured.indicator_code = catalog_periods.indicator_code
+            and measured.period_date between catalog_periods.period_start and catalog_periods.period_end
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

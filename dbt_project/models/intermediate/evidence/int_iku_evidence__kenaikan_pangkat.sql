@@ -23,17 +23,17 @@ jatuh_tempo as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
 evidence as (
 
     select
-        'MUT-3' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         jatuh_tempo.opd_id,
         'kenaikan_pangkat' as subject_type,
         jatuh_tempo.nip || '/' || jatuh_tempo.tmt_golongan::text as subject_id,
@@ -42,21 +42,17 @@ evidence as (
         true as in_denominator,
         jatuh_tempo.load_batch_id
     from jatuh_tempo
-    inner join periods
-        on jatuh_tempo.due_date between periods.period_start and periods.reference_date
+    inner join catalog_periods
+        on jatuh_tempo.due_date between catalog_periods.period_start and catalog_periods.reference_date
     where
-        periods.period_type = 'year'
+        catalog_periods.indicator_code = 'MUT-3'
         and jatuh_tempo.is_due
 
 ),
 
 final as (
 
-    select
-        *,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -85,7 +85,10 @@ evidence as (
         'BKD-2.2' as indicator_code,
         period_id,
         opd_id,
+        'pegawai' as subject_type,
+        nip as subject_id,
         nip,
+        true as in_denominator,
         load_batch_id,
         has_matching_level as in_numerator
     from flagged
@@ -94,7 +97,10 @@ evidence as (
         'PSDA-2' as indicator_code,
         period_id,
         opd_id,
+        'pegawai' as subject_type,
+        nip as subject_id,
         nip,
+        true as in_denominator,
         load_batch_id,
         has_diklat_struktural as in_numerator
     from flagged
@@ -103,19 +109,7 @@ evidence as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        'pegawai' as subject_type,
-        nip as subject_id,
-        nip,
-        in_numerator,
-        true as in_denominator,
-        load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        1::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

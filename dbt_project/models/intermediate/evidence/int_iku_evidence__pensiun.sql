@@ -17,9 +17,9 @@ pemberhentian as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -40,10 +40,7 @@ bup as (
         from versions
         where versions.nip = pemberhentian.nip
         order by
-            (
-                versions.valid_from < pemberhentian.tmt_pemberhentian
-                and (versions.valid_to is null or pemberhentian.tmt_pemberhentian <= versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'pemberhentian.nip', 'pemberhentian.tmt_pemberhentian - 1') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true
@@ -54,8 +51,8 @@ bup as (
 evidence as (
 
     select
-        'MUT-2' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         bup.opd_id,
         'pemberhentian' as subject_type,
         bup.riwayat_pemberhentian_id as subject_id,
@@ -64,19 +61,15 @@ evidence as (
         true as in_denominator,
         bup.load_batch_id
     from bup
-    inner join periods
-        on bup.tmt_pemberhentian between periods.period_start and periods.period_end
-    where periods.period_type in ('year', 'quarter')
+    inner join catalog_periods
+        on bup.tmt_pemberhentian between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'MUT-2'
 
 ),
 
 final as (
 
-    select
-        *,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

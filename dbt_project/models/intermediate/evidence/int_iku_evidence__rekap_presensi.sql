@@ -65,7 +65,7 @@ period_levels as (
 
 ),
 
-final as (
+evidence as (
 
     select
         'BPP-2' as indicator_code,
@@ -76,10 +76,14 @@ final as (
         null::text as nip,
         is_complete as in_numerator,
         true as in_denominator,
-        load_batch_id,
-        is_complete::integer::numeric as numerator_amount,
-        1::numeric as denominator_amount
+        load_batch_id
     from period_levels
+
+),
+
+final as (
+
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -13,9 +13,9 @@ tugas_belajar as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -36,10 +36,7 @@ with_opd as (
         from versions
         where versions.nip = tugas_belajar.nip
         order by
-            (
-                versions.valid_from <= tugas_belajar.tanggal_selesai
-                and (versions.valid_to is null or tugas_belajar.tanggal_selesai < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'tugas_belajar.nip', 'tugas_belajar.tanggal_selesai') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true
@@ -49,8 +46,8 @@ with_opd as (
 evidence as (
 
     select
-        'DTK-1' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         with_opd.opd_id,
         'tugas_belajar' as subject_type,
         with_opd.tugas_belajar_id as subject_id,
@@ -59,19 +56,15 @@ evidence as (
         true as in_denominator,
         with_opd.load_batch_id
     from with_opd
-    inner join periods
-        on with_opd.tanggal_selesai between periods.period_start and periods.reference_date
-    where periods.period_type = 'year'
+    inner join catalog_periods
+        on with_opd.tanggal_selesai between catalog_periods.period_start and catalog_periods.reference_date
+    where catalog_periods.indicator_code = 'DTK-1'
 
 ),
 
 final as (
 
-    select
-        *,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -30,27 +30,9 @@ laporan as (
 
 ),
 
-catalog as (
-
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
-
-),
-
 catalog_periods as (
 
-    select
-        catalog.indicator_code,
-        periods.*
-    from catalog
-    inner join periods
-        on periods.period_type = any(string_to_array(catalog.periods, '|'))
-    where catalog.indicator_code in ('KEU-1.1', 'KEU-1.2')
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -59,7 +41,10 @@ pelaporan as (
     select
         catalog_periods.indicator_code,
         catalog_periods.period_id,
+        null::text as opd_id,
+        'laporan_keuangan' as subject_type,
         laporan.laporan_keuangan_id as subject_id,
+        null::text as nip,
         coalesce(laporan.tanggal_disampaikan <= laporan.batas_waktu, false) as in_numerator,
         true as in_denominator,
         laporan.load_batch_id,
@@ -114,7 +99,10 @@ realisasi as (
     select
         indicator_code,
         period_id,
+        null::text as opd_id,
+        'laporan_keuangan' as subject_type,
         laporan_keuangan_id as subject_id,
+        null::text as nip,
         true as in_numerator,
         true as in_denominator,
         load_batch_id,
@@ -135,19 +123,7 @@ unioned as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        null::text as opd_id,
-        'laporan_keuangan' as subject_type,
-        subject_id,
-        null::text as nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        numerator_amount::numeric as numerator_amount,
-        denominator_amount::numeric as denominator_amount
-    from unioned
+    {{ iku_evidence_final('unioned', numerator_amount='numerator_amount', denominator_amount='denominator_amount') }}
 
 )
 

@@ -24,15 +24,9 @@ formasi as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -53,8 +47,8 @@ slots as (
 evidence as (
 
     select
-        catalog.indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         null::text as opd_id,
         'formasi' as subject_type,
         slots.formasi_id || '/' || slots.slot_number as subject_id,
@@ -63,31 +57,17 @@ evidence as (
         true as in_denominator,
         slots.load_batch_id
     from slots
-    inner join catalog
-        on catalog.indicator_code = 'PINKA-1.3'
-    inner join periods
-        on
-            slots.tahun = periods.period_year
-            and periods.period_type = 'year'
-            and periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on slots.tahun = catalog_periods.period_year
+    where
+        catalog_periods.indicator_code = 'PINKA-1.3'
+        and catalog_periods.period_type = 'year'
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -36,15 +36,9 @@ versions as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -63,10 +57,7 @@ usulan_cuti as (
         from versions
         where versions.nip = cuti.nip
         order by
-            (
-                versions.valid_from <= cuti.tgl_usul
-                and (versions.valid_to is null or cuti.tgl_usul < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'cuti.nip', 'cuti.tgl_usul') }}) desc,
             abs(versions.valid_from - cuti.tgl_usul) asc
         limit 1
     ) as opd_at on true
@@ -97,8 +88,8 @@ usulan as (
 evidence as (
 
     select
-        catalog.indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         usulan.opd_id,
         'usulan' as subject_type,
         usulan.subject_id,
@@ -109,30 +100,15 @@ evidence as (
         true as in_denominator,
         usulan.load_batch_id
     from usulan
-    inner join catalog
-        on catalog.indicator_code = 'MUT-5'
-    inner join periods
-        on
-            usulan.tgl_usul between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on usulan.tgl_usul between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'MUT-5'
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

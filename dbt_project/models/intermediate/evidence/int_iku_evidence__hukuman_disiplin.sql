@@ -28,9 +28,9 @@ hukdis as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -96,10 +96,7 @@ cases_opd as (
         from versions
         where versions.nip = cases.nip
         order by
-            (
-                versions.valid_from <= cases.event_date
-                and (versions.valid_to is null or cases.event_date < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'cases.nip', 'cases.event_date') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true
@@ -109,8 +106,8 @@ cases_opd as (
 laporan as (
 
     select
-        'INKA-5' as indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         cases_opd.opd_id,
         'hukuman_disiplin' as subject_type,
         cases_opd.riwayat_hukdis_id as subject_id,
@@ -119,8 +116,9 @@ laporan as (
         true as in_denominator,
         cases_opd.load_batch_id
     from cases_opd
-    inner join periods
-        on cases_opd.event_date between periods.period_start and periods.period_end
+    inner join catalog_periods
+        on cases_opd.event_date between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'INKA-5'
 
 ),
 
@@ -134,19 +132,7 @@ unioned as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from unioned
+    {{ iku_evidence_final('unioned') }}
 
 )
 

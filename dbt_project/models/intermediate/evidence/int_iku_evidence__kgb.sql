@@ -21,23 +21,17 @@ jatuh_tempo as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
 evidence as (
 
     select
-        catalog.indicator_code,
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         jatuh_tempo.opd_id,
         'kgb' as subject_type,
         jatuh_tempo.kgb_jatuh_tempo_id as subject_id,
@@ -46,30 +40,15 @@ evidence as (
         true as in_denominator,
         jatuh_tempo.load_batch_id
     from jatuh_tempo
-    inner join catalog
-        on catalog.indicator_code = 'SMK-2'
-    inner join periods
-        on
-            jatuh_tempo.tmt_jatuh_tempo between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(catalog.periods, '|'))
+    inner join catalog_periods
+        on jatuh_tempo.tmt_jatuh_tempo between catalog_periods.period_start and catalog_periods.period_end
+    where catalog_periods.indicator_code = 'SMK-2'
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -68,11 +68,7 @@ evidence as (
 
 final as (
 
-    select
-        *,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

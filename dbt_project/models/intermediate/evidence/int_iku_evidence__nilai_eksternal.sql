@@ -29,13 +29,18 @@ evidence as (
         true as in_numerator,
         false as in_denominator,
         nilai.load_batch_id,
-        nilai.nilai as numerator_amount,
-        null::numeric as denominator_amount
+        nilai.nilai
     from nilai
     inner join catalog
         on nilai.indicator_code = catalog.indicator_code
     where catalog.kind = 'manual'
 
+),
+
+final as (
+
+    {{ iku_evidence_final('evidence', numerator_amount='nilai', denominator_amount='null') }}
+
 )
 
-select * from evidence
+select * from final

@@ -25,15 +25,9 @@ kasus as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -69,7 +63,7 @@ evidence as (
 
     select
         judged.indicator_code,
-        periods.period_id,
+        catalog_periods.period_id,
         judged.opd_id,
         'kasus' as subject_type,
         judged.nomor_register as subject_id,
@@ -78,30 +72,16 @@ evidence as (
         true as in_denominator,
         judged.load_batch_id
     from judged
-    inner join catalog
-        on judged.indicator_code = catalog.indicator_code
-    inner join periods
+    inner join catalog_periods
         on
-            judged.period_date between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(catalog.periods, '|'))
+            judged.indicator_code = catalog_periods.indicator_code
+            and judged.period_date between catalog_periods.period_start and catalog_periods.period_end
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

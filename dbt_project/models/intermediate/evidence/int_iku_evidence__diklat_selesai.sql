@@ -26,9 +26,9 @@ kepemimpinan as (
 
 ),
 
-periods as (
+catalog_periods as (
 
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -41,7 +41,8 @@ versions as (
 per_period as (
 
     select
-        periods.period_id,
+        catalog_periods.indicator_code,
+        catalog_periods.period_id,
         diklat.nip,
         max(diklat.tanggal_selesai) as last_tanggal_selesai,
         max(diklat.load_batch_id) as load_batch_id,
@@ -51,12 +52,12 @@ per_period as (
             or diklat.jenis_diklat in ('struktural', 'fungsional')
         ) as has_kepemimpinan_fungsional
     from diklat
-    inner join periods
-        on diklat.tanggal_selesai between periods.period_start and periods.reference_date
+    inner join catalog_periods
+        on diklat.tanggal_selesai between catalog_periods.period_start and catalog_periods.reference_date
     left join kepemimpinan
         on diklat.latihan_struktural_id = kepemimpinan.latihan_struktural_id
-    where periods.period_type in ('year', 'quarter')
-    group by periods.period_id, diklat.nip
+    where catalog_periods.indicator_code in ('DST-1', 'DST-2')
+    group by catalog_periods.indicator_code, catalog_periods.period_id, diklat.nip
 
 ),
 
@@ -71,10 +72,7 @@ with_opd as (
         from versions
         where versions.nip = per_period.nip
         order by
-            (
-                versions.valid_from <= per_period.last_tanggal_selesai
-                and (versions.valid_to is null or per_period.last_tanggal_selesai < versions.valid_to)
-            ) desc,
+            ({{ version_valid_on('versions', 'per_period.nip', 'per_period.last_tanggal_selesai') }}) desc,
             versions.valid_from desc
         limit 1
     ) as opd_at on true
@@ -84,40 +82,25 @@ with_opd as (
 evidence as (
 
     select
-        'DST-1' as indicator_code,
-        period_id,
-        opd_id,
-        nip,
-        load_batch_id,
-        has_sertifikat as in_numerator
-    from with_opd
-    union all
-    select
-        'DST-2' as indicator_code,
-        period_id,
-        opd_id,
-        nip,
-        load_batch_id,
-        has_kepemimpinan_fungsional as in_numerator
-    from with_opd
-
-),
-
-final as (
-
-    select
         indicator_code,
         period_id,
         opd_id,
         'pegawai' as subject_type,
         nip as subject_id,
         nip,
-        in_numerator,
+        case indicator_code
+            when 'DST-1' then has_sertifikat
+            when 'DST-2' then has_kepemimpinan_fungsional
+        end as in_numerator,
         true as in_denominator,
-        load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        1::numeric as denominator_amount
-    from evidence
+        load_batch_id
+    from with_opd
+
+),
+
+final as (
+
+    {{ iku_evidence_final('evidence') }}
 
 )
 

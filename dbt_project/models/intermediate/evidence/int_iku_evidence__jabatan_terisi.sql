@@ -42,19 +42,7 @@ evidence as (
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 

@@ -37,15 +37,9 @@ layanan_indikator as (
 
 ),
 
-catalog as (
+catalog_periods as (
 
-    select * from {{ ref('iku_catalog') }}
-
-),
-
-periods as (
-
-    select * from {{ ref('int_periods') }}
+    select * from {{ ref('int_iku_catalog_periods') }}
 
 ),
 
@@ -53,7 +47,6 @@ judged as (
 
     select
         layanan_indikator.indicator_code,
-        catalog.periods as catalog_periods,
         layanan.layanan_id,
         layanan.nip,
         layanan.opd_id,
@@ -73,8 +66,6 @@ judged as (
     from layanan
     inner join layanan_indikator
         on layanan.jenis_layanan = layanan_indikator.jenis_layanan
-    inner join catalog
-        on layanan_indikator.indicator_code = catalog.indicator_code
 
 ),
 
@@ -82,7 +73,7 @@ evidence as (
 
     select
         judged.indicator_code,
-        periods.period_id,
+        catalog_periods.period_id,
         judged.opd_id,
         'layanan' as subject_type,
         judged.layanan_id as subject_id,
@@ -91,28 +82,16 @@ evidence as (
         true as in_denominator,
         judged.load_batch_id
     from judged
-    inner join periods
+    inner join catalog_periods
         on
-            judged.tanggal_usul between periods.period_start and periods.period_end
-            and periods.period_type = any(string_to_array(judged.catalog_periods, '|'))
+            judged.indicator_code = catalog_periods.indicator_code
+            and judged.tanggal_usul between catalog_periods.period_start and catalog_periods.period_end
 
 ),
 
 final as (
 
-    select
-        indicator_code,
-        period_id,
-        opd_id,
-        subject_type,
-        subject_id,
-        nip,
-        in_numerator,
-        in_denominator,
-        load_batch_id::bigint as load_batch_id,
-        in_numerator::integer::numeric as numerator_amount,
-        in_denominator::integer::numeric as denominator_amount
-    from evidence
+    {{ iku_evidence_final('evidence') }}
 
 )
 
