@@ -44,7 +44,7 @@ def _layer(props: Mapping[str, Any]) -> str:
 
 
 class IkuDbtTranslator(DagsterDbtTranslator):
-    """Keys are [layer, name]: raw/siasn_pns, staging/stg_siasn__pns, snapshots/snap_siasn__pns,
+    """Keys are [layer, name]: raw/siasn_pns, staging/stg_siasn__pns, intermediate/int_pegawai_versions,
     marts/fct_iku."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

@@ -36,7 +36,7 @@ class DemoSummary:
 
 
 def default_as_of(today: date | None = None) -> date:
-    """The last day of the previous month: the date of the latest monthly SIASN snapshot."""
+    """The last day of the previous month: the date of the latest monthly SIASN export."""
     today = today or date.today()
     return today.replace(day=1) - timedelta(days=1)
 

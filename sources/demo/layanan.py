@@ -98,7 +98,7 @@ def tmt_pensiun(e: Employee) -> date:
 
 
 def former_nip(rng: random.Random, around: date) -> str:
-    """A plausible NIP of someone no longer in the SIASN snapshot (sequence 700-799)."""
+    """A plausible NIP of someone no longer in the SIASN export (sequence 700-799)."""
     birth = date(around.year - rng.randint(30, 57), rng.randint(1, 12), rng.randint(1, 28))
     tmt = date(birth.year + rng.randint(22, 29), rng.choice([1, 3, 4, 12]), 1)
     return f"{birth:%Y%m%d}{tmt:%Y%m}{rng.choice('12')}{rng.randint(700, 799):03d}"
@@ -121,7 +121,7 @@ def _entry(e: Employee, jenis: str, usul: date, kategori: str, tmt: date | None,
 
 def nip_services(employees: list[Employee], rng: random.Random) -> Iterable[Entry]:
     """NIP (CPNS) or NI PPPK for everyone appointed since the first book: all issued, since the
-    SIASN snapshot already holds them."""
+    SIASN export already holds them."""
     for e in employees:
         if e.tmt_cpns.year < START_YEAR:
             continue

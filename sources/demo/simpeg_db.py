@@ -248,7 +248,7 @@ def cuti_rows(employees: list[Employee], as_of: date, rng: random.Random) -> Ite
 
 
 def _other_nip(rng: random.Random, seq: int) -> str:
-    """A NIP for someone who moved away (not in the SIASN snapshot): sequence 9xx is never used
+    """A NIP for someone who moved away (not in the SIASN export): sequence 9xx is never used
     by the demo population."""
     born = date(rng.randint(1968, 1996), rng.randint(1, 12), rng.randint(1, 28))
     tmt = date(born.year + rng.randint(22, 30), rng.choice([1, 3, 4, 12]), 1)

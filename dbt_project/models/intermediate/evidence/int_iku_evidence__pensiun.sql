@@ -4,7 +4,7 @@
     year / quarter; numerator: those whose SK pensiun is dated strictly before the TMT.
     Subject = the pemberhentian record. OPD = the employee's OPD on the day before the TMT (the
     version of int_pegawai_versions valid then, else the newest), null for employees who left
-    before the first SIASN snapshot (they count for the agency, not for an OPD).
+    before the first SIASN export (they count for the agency, not for an OPD).
     Limitation: only retirements with a register record are counted; employees past their BUP
     with no record at all are not in the denominator (see mrt_pensiun_12_bulan for the ones
     coming).

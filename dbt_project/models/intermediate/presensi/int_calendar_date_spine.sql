@@ -1,6 +1,6 @@
 {#
     Every date of the calendar: from 1 January of var('iku_first_year') to 31 December of the
-    newest data year, the later of the newest SIASN snapshot (int_periods reference date) and
+    newest data year, the later of the newest SIASN export (int_periods reference date) and
     the newest attendance day. Kept apart from int_calendar_days so that the calendar flags can
     be unit-tested on a handful of dates.
 #}

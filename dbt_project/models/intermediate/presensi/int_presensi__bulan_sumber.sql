@@ -9,7 +9,7 @@
     employee's OPD or service from some date, a holiday added.
 
     Coverage: as fct_presensi_harian, from the first month with any attendance record
-    to the later of the newest SIASN snapshot (int_periods) and the newest attendance day.
+    to the later of the newest SIASN export (int_periods) and the newest attendance day.
 #}
 {{ config(materialized='table') }}
 

@@ -3,7 +3,7 @@
     and every later promotion), with the golongan decoded through ref_golongan by kind + id
     (SIASN's numeric ids collide: 21 is II/a for a PNS and V for a PPPK). The kind is PPPK when
     the employee's newest version in int_pegawai_versions is a PPPK, else PNS; it is null (and
-    so is the decoded golongan) for an employee unknown to the SIASN snapshots. The previous
+    so is the decoded golongan) for an employee unknown to the SIASN exports. The previous
     golongan is the record before it for the same employee. OPD = the employee's OPD on the
     TMT (the version valid that day, else the newest).
 #}

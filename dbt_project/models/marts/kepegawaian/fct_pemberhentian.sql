@@ -3,7 +3,7 @@
     death, PTDH), with whether the SK came before the TMT (MUT-2 counts BUP retirements whose
     SK is dated strictly before the TMT) and the employee's last OPD (the int_pegawai_versions
     version valid the day before the TMT, else the newest; null for employees who left before
-    the first SIASN snapshot).
+    the first SIASN export).
 #}
 with
 

@@ -8,7 +8,7 @@
 
     Decisions:
     - Coverage: from the first month with any attendance record to the later of the newest
-      SIASN snapshot (int_periods) and the newest attendance day (int_presensi__bulan_sumber).
+      SIASN export (int_periods) and the newest attendance day (int_presensi__bulan_sumber).
       Months before the e-presensi data starts are left out instead of counting every cell as
       missing.
     - A cell is expected (is_expected) on a working day (int_calendar_days) when the employee's
