@@ -159,17 +159,23 @@ def test_a_load_under_minimal_wal_writes_its_rows_without_wal(engine, tmp_path: 
     if _rows(engine, "show wal_level") != [("minimal",)]:
         pytest.skip("the server logs every write (wal_level is not minimal)")
     load_file(engine, PRESENSI, _month(tmp_path, "2025-01", days=2))  # the table and its first partition
-    path = tmp_path / "presensi_harian_2025-04.csv"
     # above wal_skip_threshold (2 MB), where a new table is synced at commit rather than logged
     nips = [f"197001012000{i:06d}" for i in range(1200)]
-    lines = [HEADER] + [f"{n},2025-04-{d:02d},H,07:25,16:01" for n in nips for d in range(1, 31)]
-    path.write_text("\n".join(lines) + "\n")
-    before = _rows(engine, "select pg_current_wal_insert_lsn()::text")[0][0]
-    assert load_file(engine, PRESENSI, path).rows_loaded == 36000
-    written = _rows(engine, "select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :b)", b=before)[0][0]
-    heap = _rows(engine, "select pg_relation_size(:t)", t=f"raw.{_partitions(engine)[path.name]}")[0][0]
+    # the WAL position is the server's: another session's writes (autovacuum, a database another
+    # test dropped) can only add to it, so the least of three loads is the load's own
+    measured = []
+    for month in ("04", "06", "07"):
+        path = tmp_path / f"presensi_harian_2025-{month}.csv"
+        lines = [HEADER] + [f"{n},2025-{month}-{d:02d},H,07:25,16:01" for n in nips for d in range(1, 31)]
+        path.write_text("\n".join(lines) + "\n")
+        before = _rows(engine, "select pg_current_wal_insert_lsn()::text")[0][0]
+        assert load_file(engine, PRESENSI, path).rows_loaded == 36000
+        written = _rows(engine, "select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :b)", b=before)[0][0]
+        heap = _rows(engine, "select pg_relation_size(:t)", t=f"raw.{_partitions(engine)[path.name]}")[0][0]
+        measured.append((written, heap))
+    written, heap = min(measured)
     # the rows themselves are synced, not logged (an index under 2 MB is logged whole at commit)
-    assert heap > 2 << 20 and written < heap / 2, (written, heap)
+    assert heap > 2 << 20 and written < heap / 2, measured
 
 
 def test_a_repeated_key_in_a_canonical_file_keeps_the_first_row(engine, tmp_path: Path) -> None:
