@@ -4,9 +4,10 @@ iku refresh [--wait S]           the nightly refresh (extract, load, dbt build, 
                                  one at a time per warehouse (exit 3 when another one holds it)
 iku show --year 2025             the published IKU of a year (table, csv or json)
 iku demo                         write demo sources (deterministic by seed)
-iku warehouse start|stop|url|status
+iku warehouse start|stop|url|status   the embedded warehouse (URLs print with the password masked)
+iku reader add|remove|list NAME  logins for analysts and BI tools: read marts and reference only
 iku ui                           the Dagster UI on this code location
-iku env                          shell exports for running dbt or psql by hand
+iku env [--with-secrets]         shell exports for running dbt or psql by hand (eval "$(iku env)")
 iku dq [list|ack|revoke|history|docs]   quality failures by unit, acknowledgements, Data Docs
 """
 
@@ -16,16 +17,27 @@ import argparse
 import csv
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from orchestration import settings
 from orchestration.dagster_storage import write_instance_yaml
-from orchestration.warehouse import WarehouseError, dbt_env, embedded, ensure_warehouse, make_engine
+from orchestration.warehouse import (
+    WarehouseError,
+    dbt_env,
+    embedded,
+    ensure_warehouse,
+    is_external,
+    make_engine,
+    parse_url,
+)
+from sources.redact import mask_url, redact
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
@@ -36,17 +48,6 @@ def _prepare_environment() -> None:
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     write_instance_yaml(home)
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for printing."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
 
 
 def _ensure_sources() -> Path:
@@ -94,7 +95,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     began = time.monotonic()
     folder, url = _start()
     _report_unclaimed(folder)
-    print(f"Warehouse: {_safe_url(url)}")
+    print(f"Warehouse: {mask_url(url)}")
 
     from dagster import DagsterInstance
     from dagster._core.utils import make_new_run_id
@@ -195,7 +196,7 @@ def _report_refresh(url: str, result, progress, began: float) -> int:
             status = "PASS" if ev.passed else f"FAIL ({ev.severity.value})"
             print(f"  {status:<14} {ev.asset_key.to_user_string()} :: {ev.check_name}")
     for step, message in step_failures:
-        print(f"  STEP FAILED    {step}: {message}")
+        print(f"  STEP FAILED    {step}: {redact(message)}")
 
     dq_rows = _report_dq(url, result.run_id)
     if published:
@@ -543,10 +544,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_warehouse(args: argparse.Namespace) -> int:
-    if os.environ.get("IKU_WAREHOUSE_URL"):
+    if is_external():
         url = os.environ["IKU_WAREHOUSE_URL"]
         if args.action in {"url", "status", "start"}:
-            print(url if args.action == "url" else f"external warehouse: {_safe_url(url)}")
+            print(mask_url(url) if args.action == "url" else f"external warehouse: {mask_url(url)}")
             return EXIT_OK
         print(
             "IKU_WAREHOUSE_URL is set: the external warehouse is not managed by iku.",
@@ -555,34 +556,131 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     wh = embedded()
     if args.action == "start":
-        print(wh.start())
+        print(mask_url(wh.start()))
     elif args.action == "stop":
         print("stopped" if wh.stop() else "not running")
     elif args.action == "url":
-        print(wh.url())
+        print(mask_url(wh.url()))
     else:
         running = wh.is_running()
-        print(f"{'running' if running else 'stopped'}: {wh.url()} (data in {wh.pgdata})")
+        print(f"{'running' if running else 'stopped'}: {mask_url(wh.url())} (data in {wh.pgdata})")
         return EXIT_OK if running else EXIT_FAILED
     return EXIT_OK
 
 
 def cmd_env(args: argparse.Namespace) -> int:
+    """Shell exports, each value quoted for the shell (shlex.quote), so `eval "$(iku env)"` sets
+    these variables and does nothing else. The password only with --with-secrets: without it,
+    psql and dbt read the embedded warehouse's from PGPASSFILE (a file only its owner reads)."""
     _prepare_environment()
     url = ensure_warehouse()
-    for key, value in {
-        **dbt_env(url),
+    p = parse_url(url)
+    values = {
+        **{k: v for k, v in dbt_env(url).items() if k != "IKU_PG_PASSWORD"},
+        "PGHOST": p.host,
+        "PGPORT": str(p.port),
+        "PGUSER": p.user,
+        "PGDATABASE": p.dbname,
         "DAGSTER_HOME": os.environ["DAGSTER_HOME"],
         "DBT_PROFILES_DIR": str(settings.DBT_PROFILES_DIR),
-    }.items():
-        print(f"export {key}={value!r}" if value else f"export {key}=")
-    print(f"# psql {_safe_url(url)}")
+    }
+    if not is_external():
+        values["PGPASSFILE"] = str(embedded().pgpass())
+    if args.with_secrets:
+        values |= {"IKU_PG_PASSWORD": p.password, "PGPASSWORD": p.password}
+    for key, value in values.items():
+        print(f"export {key}={shlex.quote(value)}")
+    if not args.with_secrets:
+        where = "PGPASSFILE" if not is_external() else "~/.pgpass (or PGPASSFILE)"
+        print(f"# no password printed: psql and dbt read it from {where}; iku env --with-secrets adds it")
+    print(f"# psql {shlex.quote(mask_url(url))}")
+    return EXIT_OK
+
+
+def _admin_engine():
+    """A connection that may create roles: the embedded superuser, or the external URL's role."""
+    if is_external():
+        return make_engine(os.environ["IKU_WAREHOUSE_URL"])
+    wh = embedded()
+    wh.start()
+    return make_engine(wh.admin_url(database=parse_url(wh.url()).dbname))
+
+
+def _reader_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """(password, generated): read from stdin, prompted for, or generated."""
+    from getpass import getpass
+
+    from orchestration.passwords import generate
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ValueError("--password-stdin: stdin holds no password")
+        return password, False
+    if args.generate or not sys.stdin.isatty():
+        return generate(), True
+    password = getpass(f"Password for {args.name} (empty: generate one): ")
+    if not password:
+        return generate(), True
+    if getpass("Again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password, False
+
+
+def cmd_reader(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from orchestration import access
+
+    engine = _admin_engine()
+    try:
+        if args.reader_action == "list":
+            names = access.readers(engine)
+            print("\n".join(names) if names else f"No reader logins (members of {access.READER_ROLE}).")
+            return EXIT_OK
+        if args.reader_action == "remove":
+            access.remove_reader(engine, args.name)
+            print(f"Removed reader login {args.name}.")
+            return EXIT_OK
+        access.check_login_name(args.name)
+        password, generated = _reader_password(args)
+        warning = access.reader_warning(engine)
+        if warning:
+            print(f"iku reader add: {warning}", file=sys.stderr)
+            return EXIT_FAILED
+        access.add_reader(engine, args.name, password)
+    except (access.AccessError, ValueError) as exc:
+        print(f"iku reader {args.reader_action}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except sa.exc.ProgrammingError as exc:
+        if getattr(exc.orig, "pgcode", None) != "42501":  # insufficient_privilege
+            raise
+        print(
+            f"iku reader {args.reader_action}: the warehouse's role may not manage roles here. A DBA runs:\n"
+            + (
+                f"create role {args.name} login password '...' in role {access.READER_ROLE};"
+                if args.reader_action == "add"
+                else f"drop role {args.name};"
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    url = parse_url(os.environ.get("IKU_WAREHOUSE_URL") or embedded().url())
+    print(
+        f"Reader login {args.name} added: reads schemas {' and '.join(access.READABLE_SCHEMAS)} of "
+        f"database {url.dbname} on {url.host}:{url.port}, read-only."
+    )
+    if generated:
+        print(f"Password (shown this once, kept nowhere): {password}")
+    print(f"Connect: postgresql://{args.name}:***@{url.host}:{url.port}/{url.dbname}")
     return EXIT_OK
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
     _, url = _start()
-    print(f"Warehouse: {_safe_url(url)}; Dagster UI on http://127.0.0.1:{args.port}")
+    print(f"Warehouse: {mask_url(url)}; Dagster UI on http://127.0.0.1:{args.port}")
     dagster = Path(sys.executable).parent / "dagster"
     command = [
         str(dagster) if dagster.exists() else "dagster",
@@ -659,8 +757,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["start", "stop", "url", "status"])
     p.set_defaults(func=cmd_warehouse)
 
-    p = sub.add_parser("env", help="print shell exports for dbt and psql")
+    p = sub.add_parser("env", help='print shell exports for dbt and psql: eval "$(iku env)"')
+    p.add_argument(
+        "--with-secrets",
+        action="store_true",
+        help="add the password (IKU_PG_PASSWORD, PGPASSWORD); without it psql and dbt read PGPASSFILE",
+    )
     p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("reader", help="logins for analysts and BI tools (read marts and reference only)")
+    readers = p.add_subparsers(dest="reader_action", required=True)
+    q = readers.add_parser("add", help="a new login; its password is prompted for, read or generated")
+    q.add_argument("name", help="the login (lower-case letters, digits, _)")
+    how = q.add_mutually_exclusive_group()
+    how.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    how.add_argument("--generate", action="store_true", help="generate one and show it once")
+    q = readers.add_parser("remove", help="drop a login made by iku reader add")
+    q.add_argument("name")
+    readers.add_parser("list", help="the reader logins")
+    p.set_defaults(func=cmd_reader)
 
     p = sub.add_parser("dq", help="quality failures by unit; acknowledge one (iku dq ack)")
     p.add_argument("--unit", help="only this unit (substring of the steward)")
@@ -698,8 +813,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except WarehouseError as exc:
-        print(f"iku: warehouse: {exc}", file=sys.stderr)
+        print(f"iku: warehouse: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
+    except Exception:  # the traceback, with every URL's password and every known secret masked
+        print(redact(traceback.format_exc(), _known_secrets()), file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _known_secrets() -> list[str]:
+    from orchestration.passwords import kept_passwords
+
+    return kept_passwords(settings.iku_home())
 
 
 if __name__ == "__main__":

@@ -80,11 +80,28 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield external
         return
     home = tmp_path_factory.mktemp("iku_home")
+    if os.geteuid() == 0:
+        home.chmod(0o711)  # see _postgres_may_pass_basetemp
     os.environ["IKU_HOME"] = str(home)
     warehouse = EmbeddedWarehouse(home)
-    url = warehouse.start()
-    yield _with_database(url, "postgres")
+    warehouse.start()
+    yield warehouse.admin_url()  # the superuser: the tests make and drop databases
     warehouse.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_may_pass_basetemp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As root the embedded server runs as iku_postgres, which must pass through the folders
+    above IKU_HOME (else its files go to /var/lib/gudang-iku). pytest makes its temporary
+    folders 0700: the suite lets iku_postgres pass (not list) its own, as an operator does."""
+    if os.geteuid() == 0:
+        tmp_path_factory.getbasetemp().chmod(0o711)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_may_pass_tmp_path(request: pytest.FixtureRequest) -> None:
+    if os.geteuid() == 0 and "tmp_path" in request.fixturenames:
+        request.getfixturevalue("tmp_path").chmod(0o711)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The embedded warehouse: started, used by a second client, restarted on the same port, stopped."""
+"""The embedded warehouse: started, used by a second client, restarted on the same port, stopped;
+its commands never print a password (the security of its doors: test_security)."""
 
 import subprocess
 import sys
@@ -6,7 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from orchestration.passwords import kept_passwords
 from orchestration.warehouse import EmbeddedWarehouse, make_engine
+from sources.redact import mask_url
 
 
 def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
@@ -14,7 +17,7 @@ def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
     warehouse = EmbeddedWarehouse(tmp_path / "home")
     try:
         url = warehouse.start()
-        assert url.startswith("postgresql://postgres@127.0.0.1:")
+        assert mask_url(url).startswith("postgresql://iku_pipeline:***@127.0.0.1:")  # not the superuser
         port = warehouse.port()
         engine = make_engine(url)
         with engine.begin() as conn:
@@ -38,7 +41,7 @@ def test_embedded_start_use_stop(tmp_path: Path, monkeypatch) -> None:
         assert warehouse.stop() is False
 
         # restart: same port, data kept
-        assert EmbeddedWarehouse(tmp_path / "home").start() == url
+        assert EmbeddedWarehouse(tmp_path / "home").start() == url  # same port, same password
         assert warehouse.port() == port
         engine = make_engine(url)
         with engine.connect() as conn:
@@ -58,7 +61,7 @@ def test_cli_warehouse_commands(tmp_path: Path) -> None:
     try:
         started = subprocess.run([*iku, "start"], env=env, capture_output=True, text=True, check=True)
         url = started.stdout.strip()
-        assert url.endswith("/iku")
+        assert url.endswith("/iku") and ":***@" in url  # printed masked
         printed = subprocess.run([*iku, "url"], env=env, capture_output=True, text=True, check=True)
         assert printed.stdout.strip() == url
         status = subprocess.run([*iku, "status"], env=env, capture_output=True, text=True)
@@ -66,3 +69,7 @@ def test_cli_warehouse_commands(tmp_path: Path) -> None:
     finally:
         stopped = subprocess.run([*iku, "stop"], env=env, capture_output=True, text=True)
     assert stopped.stdout.strip() == "stopped"
+    secrets = kept_passwords(tmp_path / "home")
+    assert len(secrets) == 2
+    for output in (started, printed, status, stopped):
+        assert not any(s in output.stdout + output.stderr for s in secrets)

@@ -8,8 +8,9 @@ after it, never a mix. When a blocking check fails, Dagster does not run this as
 Invariant: only a `marts_build` built and checked in the same run is published. The dbt asset
 records in `audit.marts_build` the run whose `dbt build` filled the schema (and forgets it when a
 build starts, and when a publish swaps the old marts back into `marts_build`); this asset swaps
-only when that run is its own and no blocking check failed in it. Materialized alone (from the
-UI, say) it changes nothing and says why.
+only when that run is its own and no blocking check failed in it. The same transaction gives the
+reader role the new marts and takes the old ones from it (orchestration.access). Materialized
+alone (from the UI, say) it changes nothing and says why.
 """
 
 from collections.abc import Iterator, Sequence
@@ -25,12 +26,12 @@ from dagster import (
     asset,
 )
 
+from orchestration import access
 from orchestration.resources import WarehouseResource
 from orchestration.transient import retry_on_transient
 
 MARTS_SCHEMA = "marts"
 BUILD_SCHEMA = "marts_build"
-READER_ROLE = "iku_reader"
 
 PUBLISH_DDL = """
 create schema if not exists audit;
@@ -45,14 +46,6 @@ create table if not exists audit.publish_log (
     published_at  timestamptz not null default now(),
     tables        text[] not null
 );
-do $$
-begin
-    if not exists (select 1 from pg_roles where rolname = 'iku_reader') then
-        create role iku_reader nologin;
-    end if;
-exception when insufficient_privilege then
-    raise notice 'cannot create role iku_reader; grant access to the marts yourself';
-end $$;
 """
 
 
@@ -146,12 +139,7 @@ def publish_marts(engine: sa.Engine, expected_tables: Sequence[str], run_id: str
         conn.exec_driver_sql(f"alter schema {BUILD_SCHEMA} rename to {MARTS_SCHEMA}")
         if has_marts:
             conn.exec_driver_sql(f"alter schema {MARTS_SCHEMA}__swap rename to {BUILD_SCHEMA}")
-        has_reader = conn.execute(
-            sa.text("select 1 from pg_roles where rolname = :r"), {"r": READER_ROLE}
-        ).scalar()
-        if has_reader:
-            conn.exec_driver_sql(f"grant usage on schema {MARTS_SCHEMA} to {READER_ROLE}")
-            conn.exec_driver_sql(f"grant select on all tables in schema {MARTS_SCHEMA} to {READER_ROLE}")
+        access.grant_published(conn)
         tables = sorted(built)
         conn.execute(
             sa.text("insert into audit.publish_log (run_id, tables) values (:r, :t)"),
@@ -181,6 +169,9 @@ def build_publish_asset(mart_keys: Sequence[AssetKey]) -> AssetsDefinition:
             if reason:
                 context.log.warning(f"not publishing; schema {MARTS_SCHEMA} is unchanged: {reason}")
                 return
+            warning = access.reader_warning(engine)
+            if warning:
+                context.log.warning(warning)
             tables = publish_marts(engine, [k.path[-1] for k in mart_keys], context.run_id)
         context.log.info(f"published {len(tables)} tables to schema {MARTS_SCHEMA}")
         yield MaterializeResult(metadata={"tables": ", ".join(tables)})

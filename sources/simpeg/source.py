@@ -19,6 +19,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from sources.readers import SourceFile
+from sources.redact import mask_url
 from sources.simpeg.config import TableConfig
 
 FETCH_ROWS = 5000
@@ -36,7 +37,10 @@ class ExtractError(Exception):
 
 def simpeg_engine(url: str) -> sa.Engine:
     """An engine on the SIMPEG database; SQLite files are opened read-only (the demo)."""
-    parsed = sa.make_url(url)
+    try:
+        parsed = sa.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):  # their messages quote the URL, or part of it
+        raise ValueError(f"IKU_SIMPEG_URL is not a valid database URL: {mask_url(url)}") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         path = quote(str(Path(parsed.database).resolve()))
         return sa.create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
