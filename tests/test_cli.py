@@ -4,6 +4,7 @@ the warehouse while it runs. Refreshing again gives the same published rows: tes
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from orchestration.warehouse import EmbeddedWarehouse, make_engine
+from orchestration.passwords import kept_passwords
+from orchestration.warehouse import EmbeddedWarehouse, _pg_bin, make_engine, make_url, parse_url
 from sources.contracts import load_contracts
 from sources.simpeg import load_simpeg_config
 
@@ -101,3 +103,52 @@ def test_refresh_is_queryable_while_running_and_shows_every_code(cli_env, tmp_pa
         check=True,
     )
     assert csv_out.stdout.splitlines()[0].startswith("indicator_code,indicator_name")
+
+    # an analyst's login: reads the published IKU, nothing of the pipeline's own schemas
+    analyst, analyst_password = "analis_bappeda", "kata-sandi $(rahasia) 'x'"
+    added = subprocess.run(
+        _iku("reader", "add", analyst, "--password-stdin"),
+        env=cli_env,
+        input=analyst_password + "\n",
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stderr
+    assert analyst_password not in added.stdout + added.stderr  # typed, so never echoed back
+    where = parse_url(url)
+    analyst_url = make_url(analyst, analyst_password, where.port, where.dbname, host=where.host)
+    reader = make_engine(analyst_url)
+    try:
+        with reader.connect() as conn:
+            assert conn.execute(sa.text("select count(*) from marts.fct_iku")).scalar() > 0
+            assert conn.execute(sa.text("select count(*) from fct_iku")).scalar() > 0  # marts on its path
+            with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                conn.execute(sa.text("select count(*) from raw.siasn_pns"))
+    finally:
+        reader.dispose()
+    listed = subprocess.run(_iku("reader", "list"), env=cli_env, capture_output=True, text=True, check=True)
+    assert analyst in listed.stdout.split()
+    subprocess.run(_iku("reader", "remove", analyst), env=cli_env, capture_output=True, text=True, check=True)
+
+    # psql by hand: `iku env` gives everything but the password, which libpq reads from PGPASSFILE
+    exported = subprocess.run(_iku("env"), env=cli_env, capture_output=True, text=True, check=True)
+    by_hand = {
+        line.split("=", 1)[0].removeprefix("export "): shlex.split(line.split("=", 1)[1])[0]
+        for line in exported.stdout.splitlines()
+        if line.startswith("export ")
+    }
+    assert "IKU_PG_PASSWORD" not in by_hand and "PGPASSWORD" not in by_hand
+    if "IKU_WAREHOUSE_URL" not in cli_env:
+        psql = subprocess.run(
+            [_pg_bin("psql"), "-w", "-Atc", "select count(*) > 0 from marts.fct_iku"],
+            env={"PATH": "/usr/bin:/bin", **{k: v for k, v in by_hand.items() if k.startswith("PG")}},
+            capture_output=True,
+            text=True,
+        )
+        assert psql.stdout.strip() == "t", psql.stderr
+
+        # no command printed a password of the warehouse
+        secrets = kept_passwords(Path(cli_env["IKU_HOME"]))
+        assert len(secrets) == 2
+        for printed in (output, shown.stdout, csv_out.stdout, added.stdout, listed.stdout, exported.stdout):
+            assert not any(secret in printed for secret in secrets)
