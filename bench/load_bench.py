@@ -28,8 +28,8 @@ from pathlib import Path
 
 from orchestration.warehouse import (
     drop_database,
+    embedded,
     ensure_database,
-    ensure_warehouse,
     make_engine,
     parse_url,
 )
@@ -306,7 +306,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="demo folder (generated there if empty)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    url = args.url or os.environ.get("IKU_WAREHOUSE_URL") or ensure_warehouse()
+    url = args.url or os.environ.get("IKU_WAREHOUSE_URL")
+    if not url:  # the embedded warehouse's superuser: the bench makes and drops databases
+        embedded().start()
+        url = embedded().admin_url()
     with tempfile.TemporaryDirectory() as tmp:
         figures = measure(args.scale, args.workdir or Path(tmp) / "demo", url)
     print_table(figures)

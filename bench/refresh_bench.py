@@ -258,7 +258,8 @@ def measure_load(load_bench, scale: float, workdir: Path, url: str | None) -> di
 
     server = EmbeddedWarehouse(workdir / "home-load")
     try:
-        return load_bench.measure(scale, workdir / "load", server.start())
+        server.start()
+        return load_bench.measure(scale, workdir / "load", server.admin_url())
     finally:
         server.stop()
 

@@ -28,11 +28,13 @@ LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # roles a reader login may never be: the warehouse's own, and PostgreSQL's
 RESERVED = re.compile(r"^(pg_.*|postgres|iku_pipeline|iku_reader|iku_postgres|public)$")
 
-CREATE_READER_SQL = f"""
+
+def create_reader_sql(role: str = READER_ROLE) -> str:
+    return f"""
 do $$
 begin
-    if not exists (select from pg_roles where rolname = '{READER_ROLE}') then
-        create role {READER_ROLE} nologin;
+    if not exists (select from pg_roles where rolname = '{role}') then
+        create role {role} nologin;
     end if;
 end $$;
 """
@@ -42,39 +44,38 @@ class AccessError(RuntimeError):
     """A reader login cannot be made or removed as asked."""
 
 
-def dba_sql(database: str, pipeline_role: str) -> str:
+def dba_sql(database: str, pipeline_role: str, reader: str = READER_ROLE) -> str:
     """What a DBA runs once where the pipeline's role may not create roles."""
     return (
-        f"create role {READER_ROLE} nologin;\n"
-        f'grant connect on database "{database}" to {READER_ROLE};\n'
+        f"create role {reader} nologin;\n"
+        f'grant connect on database "{database}" to {reader};\n'
         f"-- optional, to let the pipeline add analysts' logins itself (iku reader add):\n"
         f"-- alter role {pipeline_role} createrole;\n"
-        f"-- grant {READER_ROLE} to {pipeline_role} with admin option;\n"
+        f"-- grant {reader} to {pipeline_role} with admin option;\n"
     )
 
 
-def reader_exists(conn: sa.Connection) -> bool:
-    return bool(
-        conn.execute(sa.text("select 1 from pg_roles where rolname = :r"), {"r": READER_ROLE}).scalar()
-    )
+def reader_exists(conn: sa.Connection, role: str = READER_ROLE) -> bool:
+    return bool(conn.execute(sa.text("select 1 from pg_roles where rolname = :r"), {"r": role}).scalar())
 
 
-def reader_warning(engine: sa.Engine) -> str | None:
+def reader_warning(engine: sa.Engine, reader: str = READER_ROLE) -> str | None:
     """Create the reader role if it is missing; None when it exists, else a warning for the DBA."""
     with engine.connect() as conn:
-        if reader_exists(conn):
+        if reader_exists(conn, reader):
             return None
-        try:
-            with conn.begin():
-                conn.exec_driver_sql(CREATE_READER_SQL)
-            return None
-        except sa.exc.ProgrammingError as exc:
-            if getattr(exc.orig, "pgcode", None) != "42501":  # insufficient_privilege
-                raise
         database, role = conn.execute(sa.text("select current_database(), current_user")).one()
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(create_reader_sql(reader))
+        return None
+    except sa.exc.ProgrammingError as exc:
+        if getattr(exc.orig, "pgcode", None) != "42501":  # insufficient_privilege
+            raise
     return (
-        f"role {READER_ROLE} does not exist and role {role} may not create it: analysts and BI tools "
-        f"cannot read the marts until a DBA runs, once, in database {database}:\n{dba_sql(database, role)}"
+        f"role {reader} does not exist and role {role} may not create it: analysts and BI tools "
+        f"cannot read the marts until a DBA runs, once, in database {database}:\n"
+        + dba_sql(database, role, reader)
     )
 
 

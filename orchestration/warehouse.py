@@ -502,7 +502,8 @@ class EmbeddedWarehouse:
                         f"port {port} on 127.0.0.1 is taken by another program; stop it, or "
                         f"delete {_state_file(self.home)} to choose a new port"
                     )
-                self.logfile.touch()
+                self.logfile.touch(mode=0o600)  # statements of failed queries land in it
+                self.logfile.chmod(0o600)
                 if user:
                     entry = pwd.getpwnam(user)
                     os.chown(self.logfile, entry.pw_uid, entry.pw_gid)
@@ -538,7 +539,7 @@ class EmbeddedWarehouse:
                     PROVISION_SQL.format(
                         pipeline=PIPELINE_ROLE,
                         verifier=passwords.scram_verifier(passwords.password(self.home, PIPELINE_ROLE)),
-                        reader_ddl=access.CREATE_READER_SQL,
+                        reader_ddl=access.create_reader_sql(),
                     )
                 )
                 owner = conn.execute(

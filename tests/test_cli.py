@@ -152,3 +152,9 @@ def test_refresh_is_queryable_while_running_and_shows_every_code(cli_env, tmp_pa
         assert len(secrets) == 2
         for printed in (output, shown.stdout, csv_out.stdout, added.stdout, listed.stdout, exported.stdout):
             assert not any(secret in printed for secret in secrets)
+        # nor did any log or artifact keep one: Dagster's run history, dbt's target, Data Docs
+        home = Path(cli_env["IKU_HOME"])
+        for path in home.rglob("*"):
+            if path.is_file() and home / "secrets" not in path.parents and "pgdata" not in path.parts:
+                data = path.read_bytes()
+                assert not any(secret.encode() in data for secret in secrets), path

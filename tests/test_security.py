@@ -349,3 +349,31 @@ def test_as_root_no_folder_above_iku_home_is_widened(tmp_path: Path, monkeypatch
     finally:
         warehouse.stop()
         shutil.rmtree(warehouse.server_dir, ignore_errors=True)
+
+
+def test_a_role_that_may_not_create_roles_gets_the_dbas_sql(server_url: str, database_url: str) -> None:
+    """On a server where the pipeline's role may not create roles, the run warns with the SQL."""
+    role, password = f"iku_lp_{uuid.uuid4().hex[:8]}", passwords.generate()
+    missing = f"iku_reader_{uuid.uuid4().hex[:8]}"  # iku_reader itself exists on the session's server
+    admin = make_engine(database_url)
+    p = parse_url(database_url)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(
+                f"create role {role} login nocreaterole password '{passwords.scram_verifier(password)}'"
+            )
+            conn.exec_driver_sql(f'grant connect on database "{p.dbname}" to {role}')
+        limited = make_engine(make_url(role, password, p.port, p.dbname, host=p.host))
+        try:
+            warning = access.reader_warning(limited, reader=missing)
+        finally:
+            limited.dispose()
+        assert warning is not None and f"create role {missing} nologin;" in warning
+        assert f'grant connect on database "{p.dbname}" to {missing};' in warning
+        with admin.connect() as conn:
+            assert not access.reader_exists(conn, missing)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'revoke connect on database "{p.dbname}" from {role}')
+            conn.exec_driver_sql(f"drop role {role}")
+        admin.dispose()
