@@ -343,6 +343,7 @@ grant connect on database {db} to {reader};
 """
 # Objects the superuser built in database iku before the pipeline's role existed, handed over
 # (a sequence owned by a table goes with its table; indexes and row types follow their table).
+# Every % is doubled: the driver formats the statement.
 HANDOVER_SQL = """
 do $$
 declare
@@ -350,16 +351,16 @@ declare
 begin
     for r in
         select nspname from pg_namespace
-        where nspname not like 'pg\\_%' and nspname not in ('information_schema', 'public')
+        where nspname not like 'pg\\_%%' and nspname not in ('information_schema', 'public')
             and nspowner <> '{pipeline}'::regrole
     loop
-        execute format('alter schema %I owner to {pipeline}', r.nspname);
+        execute format('alter schema %%I owner to {pipeline}', r.nspname);
     end loop;
     for r in
         select c.oid::regclass as rel, c.relkind
         from pg_class as c
         inner join pg_namespace as n on c.relnamespace = n.oid
-        where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'
+        where n.nspname not like 'pg\\_%%' and n.nspname <> 'information_schema'
             and c.relowner <> '{pipeline}'::regrole
             and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
             and not exists (
@@ -368,7 +369,7 @@ begin
             )
     loop
         execute format(
-            'alter %s %s owner to {pipeline}',
+            'alter %%s %%s owner to {pipeline}',
             case r.relkind
                 when 'v' then 'view' when 'm' then 'materialized view'
                 when 'S' then 'sequence' when 'f' then 'foreign table' else 'table'
@@ -379,10 +380,10 @@ begin
     for r in
         select p.oid::regprocedure as fn
         from pg_proc as p inner join pg_namespace as n on p.pronamespace = n.oid
-        where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema'
+        where n.nspname not like 'pg\\_%%' and n.nspname <> 'information_schema'
             and p.proowner <> '{pipeline}'::regrole
     loop
-        execute format('alter routine %s owner to {pipeline}', r.fn);
+        execute format('alter routine %%s owner to {pipeline}', r.fn);
     end loop;
 end $$;
 """

@@ -377,3 +377,35 @@ def test_a_role_that_may_not_create_roles_gets_the_dbas_sql(server_url: str, dat
             conn.exec_driver_sql(f'revoke connect on database "{p.dbname}" from {role}')
             conn.exec_driver_sql(f"drop role {role}")
         admin.dispose()
+
+
+@embedded_only
+def test_a_warehouse_of_an_earlier_version_is_converted(tmp_path: Path, monkeypatch) -> None:
+    """A warehouse made before passwords and roles (trust, everything the superuser's) gets a
+    superuser password at its next start, and the pipeline's role is handed database iku."""
+    monkeypatch.setenv("IKU_EMBEDDED_PORT", "55462")
+    warehouse = EmbeddedWarehouse(tmp_path / "home")
+    try:
+        warehouse.start()
+        admin = make_engine(warehouse.admin_url("iku"))
+        with admin.begin() as conn:  # what an earlier version left: the superuser's objects
+            conn.exec_driver_sql("alter database iku owner to postgres")
+            conn.exec_driver_sql("create schema raw; create table raw.kept (x serial primary key, y int)")
+            conn.exec_driver_sql(
+                "insert into raw.kept (y) values (42); create view raw.v as select y from raw.kept"
+            )
+        admin.dispose()
+        warehouse.stop()
+        for role in (SUPERUSER, PIPELINE_ROLE):  # its passwords were never generated
+            passwords.password_file(warehouse.home, role).unlink()
+
+        url = warehouse.start()  # new passwords, set while the server was stopped
+        pipeline = make_engine(url)
+        with pipeline.begin() as conn:
+            assert conn.execute(sa.text("select sum(y) from raw.v")).scalar() == 42
+            conn.exec_driver_sql("insert into raw.kept (y) values (1)")  # owner of the table and its sequence
+            conn.exec_driver_sql("drop schema raw cascade")  # and of the schema
+        pipeline.dispose()
+        assert _psql(SUPERUSER, warehouse.port(), "iku", "select 1").returncode != 0  # no password, no entry
+    finally:
+        warehouse.stop()
