@@ -14,7 +14,6 @@ iku dq [list|ack|revoke|history|docs]   quality failures by unit, acknowledgemen
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import shlex
@@ -82,13 +81,18 @@ def _start() -> tuple[Path, str]:
 
 
 def _report_unclaimed(folder: Path) -> None:
-    from sources.drop_folder import unclaimed_files
+    from sources.drop_folder import refused_links, unclaimed_files
 
     unclaimed = unclaimed_files(folder)
     if unclaimed:
         print(f"Files in the drop folder that no source contract claims ({len(unclaimed)}), not loaded:")
         for path in unclaimed:
             print(f"  {path.relative_to(folder)}")
+    refused = refused_links(folder)
+    if refused:
+        print(f"Links in the drop folder that lead out of it or nowhere ({len(refused)}), not read:")
+        for path in refused:
+            print(f"  {path.relative_to(folder)} -> {path.readlink()}")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -374,10 +378,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         json.dump([{k: _plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2)
         print()
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=SHOW_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: _plain(v) for k, v in r.items()})
+        from orchestration.exports import write_csv  # every text cell safe to open (OWASP)
+
+        write_csv(sys.stdout, [{k: _plain(v) for k, v in r.items()} for r in rows], SHOW_COLUMNS)
     else:
         _print_table(
             rows,

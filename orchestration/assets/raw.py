@@ -52,7 +52,7 @@ from orchestration.progress import NOTE
 from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.transient import MAX_RETRIES, retry_on_transient
 from sources.contracts import Contract, load_contracts
-from sources.drop_folder import files_for, unclaimed_files
+from sources.drop_folder import files_for, refused_links, unclaimed_files
 from sources.load import RAW_SCHEMA, ensure_audit, load_files
 from sources.raw_tables import ensure_raw_table
 from sources.readers import SourceFileError
@@ -305,12 +305,13 @@ DROP_FOLDER_KEY = AssetKey(["raw", "drop_folder"])
     kinds={"python"},
     owners=["team:bidang-inka"],
     description="What the stewards delivered: the files each contract claims, and any file no "
-    "contract claims (reported, never ignored).",
+    "contract claims and any link leading out of the folder (reported, never ignored, never read).",
     check_specs=[
         AssetCheckSpec(
             "no_unclaimed_files",
             asset=DROP_FOLDER_KEY,
-            description="Every file in the drop folder belongs to a source contract.",
+            description="Every file in the drop folder belongs to a source contract, and no "
+            "link in it leads out of it.",
         )
     ],
 )
@@ -320,6 +321,9 @@ def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource)
     unclaimed = [str(p.relative_to(folder)) for p in unclaimed_files(folder)]
     for name in unclaimed:
         context.log.warning(f"{name}: not in any source contract, not loaded (see docs/sources.md)")
+    refused = [str(p.relative_to(folder)) for p in refused_links(folder)]
+    for name in refused:
+        context.log.warning(f"{name}: a link leading out of the drop folder or nowhere, not read")
     missing = sorted(name for name, files in claimed.items() if not files)
     if missing:
         context.log.info(f"no delivery for: {', '.join(missing)}")
@@ -329,15 +333,20 @@ def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource)
             "folder": str(folder),
             "files_claimed": MetadataValue.int(sum(len(f) for f in claimed.values())),
             "unclaimed_files": ", ".join(unclaimed) or "-",
+            "refused_links": ", ".join(refused) or "-",
             "sources_without_delivery": ", ".join(missing) or "-",
         },
     )
     yield AssetCheckResult(
         check_name="no_unclaimed_files",
-        passed=not unclaimed,
+        passed=not unclaimed and not refused,
         severity=AssetCheckSeverity.WARN,
-        description=f"{len(unclaimed)} file(s) not in any contract" if unclaimed else "all files claimed",
-        metadata={"unclaimed_files": ", ".join(unclaimed) or "-"},
+        description=(
+            f"{len(unclaimed)} file(s) not in any contract, {len(refused)} link(s) refused"
+            if unclaimed or refused
+            else "all files claimed"
+        ),
+        metadata={"unclaimed_files": ", ".join(unclaimed) or "-", "refused_links": ", ".join(refused) or "-"},
     )
 
 

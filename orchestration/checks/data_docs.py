@@ -5,6 +5,8 @@ value of a personal column: see gx_runner.sanitize_result), with an ephemeral GX
 only Data Docs site is a folder, `$IKU_HOME/data_docs` by default. Beside GX's own pages,
 `stewards.html` lists the open failures by unit with their penanggung jawab, sample keys and
 acknowledgements. The folder is rebuilt whole and swapped in, so a reader never sees a mix.
+Every value on these pages that comes from the data or the warehouse reaches them HTML-escaped
+(`_for_gx` for GX's pages, `html.escape` on the stewards' page).
 """
 
 import html
@@ -24,6 +26,53 @@ SITE_NAME = "gudang_iku"
 
 def data_docs_dir() -> Path:
     return settings.iku_home() / "data_docs"
+
+
+def _escaped(value: Any, quote: bool = True) -> Any:
+    """`value` with every string in it HTML-escaped (dict keys kept: GX reads them)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=quote)
+    if isinstance(value, list | tuple):
+        return [_escaped(v, quote) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v, quote) for k, v in value.items()}
+    return value
+
+
+def _for_gx(r: dict[str, Any]) -> dict[str, Any]:
+    """The stored validation result of a dq row, as GX's site builder takes it.
+
+    Invariant: no string of the result reaches a page unescaped. GX 1.x (1.24) escapes what
+    it substitutes into its sentences and tables (kwargs such as value sets and regexes,
+    exception messages, the meta tables of a validation page) but writes observed values,
+    lists of unexpected values and tracebacks into its pages as they are, and the batch spec
+    (the check's query) raw into the index page's script: those are escaped here. The query
+    is escaped without its quotes, so a validation page's "Batch Spec" table shows `&lt;` for
+    a `<` of the query: the price of a safe index. tests/test_safe_outputs.py holds GX to
+    this. A result whose query failed has no suite name and no traceback, which GX needs to
+    render its page."""
+    data = dict(r["gx_result"])
+    data.pop("id", None)
+    data.setdefault("suite_name", r["check_name"])
+    meta = dict(data.get("meta") or {})
+    if "batch_spec" in meta:
+        meta["batch_spec"] = _escaped(meta["batch_spec"], quote=False)
+    data["meta"] = {
+        **meta,
+        "steward": r["steward"],
+        "penanggung_jawab": r["penanggung_jawab"],
+        "severity": r["severity"],
+        "outcome": r["outcome"],
+    }
+    data["results"] = [_result_for_gx(result) for result in data.get("results") or []]
+    return data
+
+
+def _result_for_gx(result: dict[str, Any]) -> dict[str, Any]:
+    info = dict(result.get("exception_info") or {})
+    if info:
+        info["exception_traceback"] = _escaped(info.get("exception_traceback") or "")
+    return {**result, "result": _escaped(result.get("result") or {}), "exception_info": info}
 
 
 def _gx_site(results: list[dict[str, Any]], folder: Path) -> None:
@@ -53,15 +102,7 @@ def _gx_site(results: list[dict[str, Any]], folder: Path) -> None:
         if not r.get("gx_result") or r["check_name"] in seen:
             continue
         seen.add(r["check_name"])
-        data = dict(r["gx_result"])
-        data.pop("id", None)
-        data["meta"] = {
-            **(data.get("meta") or {}),
-            "steward": r["steward"],
-            "penanggung_jawab": r["penanggung_jawab"],
-            "severity": r["severity"],
-            "outcome": r["outcome"],
-        }
+        data = _for_gx(r)
         validation = ExpectationSuiteValidationResult(**data)
         key = ValidationResultIdentifier(
             ExpectationSuiteIdentifier(name=r["check_name"]),
@@ -98,7 +139,7 @@ def _stewards_page(results: list[dict[str, Any]]) -> str:
         )
         for r in by_unit[unit]:
             ack = (
-                f"by {e(r['acknowledged_by'])} until {r['ack_expires_on']}: {e(r['ack_note'])}"
+                f"by {e(r['acknowledged_by'])} until {e(str(r['ack_expires_on']))}: {e(r['ack_note'])}"
                 if r.get("ack_id")
                 else ""
             )
@@ -106,7 +147,7 @@ def _stewards_page(results: list[dict[str, Any]]) -> str:
                 f"<tr><td>{e(r['check_name'])}<br><small>{e(r['description'] or '')}</small></td>"
                 f"<td>{e(r['asset_key'])}</td><td>{e(r['severity'])}</td>"
                 f"<td class='{e(r['outcome'])}'>{e(r['outcome'])}</td><td>{e(r['penanggung_jawab'])}</td>"
-                f"<td>{e(r['observed_value'] or '')}</td><td>{r['unexpected_count'] or ''}</td>"
+                f"<td>{e(r['observed_value'] or '')}</td><td>{e(str(r['unexpected_count'] or ''))}</td>"
                 f"<td>{e(', '.join(r['sample_keys'] or []))}</td><td>{ack}</td></tr>"
             )
         parts.append("</table>")
