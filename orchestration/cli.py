@@ -359,7 +359,9 @@ def _plain(value: object) -> object:
 
 
 def _print_table(rows: list[dict], columns: list[str]) -> None:
-    text = [[("" if r[c] is None else str(_plain(r[c]))) for c in columns] for r in rows]
+    from orchestration.exports import terminal_safe
+
+    text = [[("" if r[c] is None else terminal_safe(str(_plain(r[c])))) for c in columns] for r in rows]
     widths = [max(len(c), *(len(t[i]) for t in text)) for i, c in enumerate(columns)]
     widths = [min(w, 60) for w in widths]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
@@ -463,8 +465,12 @@ def cmd_dq(args: argparse.Namespace) -> int:
 
 def _dq_list(engine, args: argparse.Namespace) -> int:
     from orchestration.checks import dq_store
+    from orchestration.exports import terminal_safe
 
-    rows = dq_store.latest_results(engine, open_only=not args.all)
+    rows = [
+        {k: terminal_safe(v) for k, v in r.items()}
+        for r in dq_store.latest_results(engine, open_only=not args.all)
+    ]
     if args.unit:
         rows = [r for r in rows if args.unit.lower() in r["steward"].lower()]
     if args.format == "json":

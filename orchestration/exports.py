@@ -52,3 +52,16 @@ def write_xlsx(
         ws.append([spreadsheet_safe(row[c]) for c in columns])
     book.save(path)
     return path
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)]}
+
+
+def terminal_safe(value: Any) -> Any:
+    """`value` for printing on a terminal: a text's control characters (escape sequences that
+    could move the cursor, rewrite earlier lines or retitle the window) shown as \\xNN."""
+    if isinstance(value, str):
+        return value.translate(_CONTROL)
+    if isinstance(value, list):
+        return [terminal_safe(v) for v in value]
+    return value

@@ -19,6 +19,7 @@ from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_execut
 from orchestration.settings import iku_home, sources_dir
 from orchestration.transient import call_with_retry
 from orchestration.warehouse import EmbeddedWarehouse, dbt_env, make_engine
+from sources.drop_folder import may_read
 from sources.simpeg import DEMO_DB_NAME, URL_ENV, full_refresh_requested, simpeg_engine
 
 
@@ -101,7 +102,7 @@ class SimpegResource(ConfigurableResource):
         if self.url:
             return self.url
         demo = drop_folder / DEMO_DB_NAME
-        return f"sqlite:///{demo}" if demo.is_file() else None
+        return f"sqlite:///{demo}" if demo.is_file() and may_read(demo, drop_folder) else None
 
     def engine(self, url: str) -> sa.Engine:
         return simpeg_engine(url)

@@ -234,3 +234,13 @@ def test_data_docs_escape_every_value(engine, database_url: str, tmp_path: Path)
     assert shown(pages[("validations", EVIL_CHECK.name)]) >= {"nip", "kode", "regex", "value_set"}
     assert shown(pages[("validations", BROKEN_CHECK.name)]) >= {"exception", "traceback"}
     assert shown(pages[("stewards.html",)]) >= {"description", "steward", "penanggung_jawab", "kode"}
+
+
+def test_terminal_output_shows_control_characters_escaped() -> None:
+    from orchestration.exports import terminal_safe
+
+    delivered = "Dinas\x1b]0;pwned\x07 Kesehatan\x1b[2J\r\n\x9b"
+    shown = terminal_safe(delivered)
+    assert shown == "Dinas\\x1b]0;pwned\\x07 Kesehatan\\x1b[2J\\x0d\\x0a\\x9b"
+    assert terminal_safe(["a\x1b", 3]) == ["a\\x1b", 3] and terminal_safe(-5) == -5
+    assert terminal_safe("Badan Kepegawaian — Tobelo") == "Badan Kepegawaian — Tobelo"  # printable kept
