@@ -29,15 +29,21 @@ LOGIN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 RESERVED = re.compile(r"^(pg_.*|postgres|iku_pipeline|iku_reader|iku_postgres|public)$")
 
 
-def create_reader_sql(role: str = READER_ROLE) -> str:
+def create_role_sql(role: str, attributes: str = "nologin") -> str:
+    """Create `role` unless it exists (PostgreSQL has no `create role if not exists`)."""
     return f"""
 do $$
 begin
     if not exists (select from pg_roles where rolname = '{role}') then
-        create role {role} nologin;
+        create role {role} {attributes};
     end if;
 end $$;
 """
+
+
+def insufficient_privilege(exc: sa.exc.DBAPIError) -> bool:
+    """The server refused for want of a privilege (SQLSTATE 42501)."""
+    return getattr(exc.orig, "pgcode", None) == "42501"
 
 
 class AccessError(RuntimeError):
@@ -67,10 +73,10 @@ def reader_warning(engine: sa.Engine, reader: str = READER_ROLE) -> str | None:
         database, role = conn.execute(sa.text("select current_database(), current_user")).one()
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql(create_reader_sql(reader))
+            conn.exec_driver_sql(create_role_sql(reader))
         return None
     except sa.exc.ProgrammingError as exc:
-        if getattr(exc.orig, "pgcode", None) != "42501":  # insufficient_privilege
+        if not insufficient_privilege(exc):
             raise
     return (
         f"role {reader} does not exist and role {role} may not create it: analysts and BI tools "

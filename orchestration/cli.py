@@ -662,7 +662,7 @@ def cmd_reader(args: argparse.Namespace) -> int:
         print(f"iku reader {args.reader_action}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except sa.exc.ProgrammingError as exc:
-        if getattr(exc.orig, "pgcode", None) != "42501":  # insufficient_privilege
+        if not access.insufficient_privilege(exc):
             raise
         print(
             f"iku reader {args.reader_action}: the warehouse's role may not manage roles here. A DBA runs:\n"

@@ -325,12 +325,7 @@ def _write_settings(pgdata: Path) -> None:
 # a warehouse made before the roles existed, is handed what the superuser built there); nobody
 # else may connect to it or make temporary tables but members of the reader role.
 PROVISION_SQL = """
-do $$
-begin
-    if not exists (select from pg_roles where rolname = '{pipeline}') then
-        create role {pipeline} login;
-    end if;
-end $$;
+{pipeline_ddl}
 alter role {pipeline} with login nosuperuser nocreatedb nocreaterole noreplication nobypassrls
     password '{verifier}';
 {reader_ddl}
@@ -538,9 +533,10 @@ class EmbeddedWarehouse:
             with admin.connect() as conn:
                 conn.exec_driver_sql(
                     PROVISION_SQL.format(
+                        pipeline_ddl=access.create_role_sql(PIPELINE_ROLE, "login"),
                         pipeline=PIPELINE_ROLE,
                         verifier=passwords.scram_verifier(passwords.password(self.home, PIPELINE_ROLE)),
-                        reader_ddl=access.create_reader_sql(),
+                        reader_ddl=access.create_role_sql(access.READER_ROLE),
                     )
                 )
                 owner = conn.execute(
