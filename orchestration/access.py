@@ -61,14 +61,14 @@ def dba_sql(database: str, pipeline_role: str, reader: str = READER_ROLE) -> str
     )
 
 
-def reader_exists(conn: sa.Connection, role: str = READER_ROLE) -> bool:
+def role_exists(conn: sa.Connection, role: str = READER_ROLE) -> bool:
     return bool(conn.execute(sa.text("select 1 from pg_roles where rolname = :r"), {"r": role}).scalar())
 
 
 def reader_warning(engine: sa.Engine, reader: str = READER_ROLE) -> str | None:
     """Create the reader role if it is missing; None when it exists, else a warning for the DBA."""
     with engine.connect() as conn:
-        if reader_exists(conn, reader):
+        if role_exists(conn, reader):
             return None
         database, role = conn.execute(sa.text("select current_database(), current_user")).one()
     try:
@@ -97,7 +97,7 @@ def _schemas(conn: sa.Connection, names: tuple[str, ...]) -> list[str]:
 def grant_published(conn: sa.Connection) -> None:
     """In the publish transaction, after the swap: the reader reads marts and reference, and
     nothing of marts_build. Does nothing where the reader role does not exist."""
-    if not reader_exists(conn):
+    if not role_exists(conn):
         return
     for schema in _schemas(conn, (HIDDEN_SCHEMA,)):
         conn.exec_driver_sql(f"revoke all on schema {schema} from {READER_ROLE}")
@@ -124,7 +124,7 @@ def add_reader(engine: sa.Engine, name: str, password: str) -> None:
     search path). Only the password's SCRAM verifier reaches the server."""
     check_login_name(name)
     with engine.begin() as conn:
-        if conn.execute(sa.text("select 1 from pg_roles where rolname = :n"), {"n": name}).scalar():
+        if role_exists(conn, name):
             raise AccessError(f"role {name} exists already (iku reader remove {name} first)")
         verifier = passwords.scram_verifier(password)
         conn.exec_driver_sql(f"create role {name} login password '{verifier}' in role {READER_ROLE}")

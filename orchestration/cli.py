@@ -28,6 +28,7 @@ from pathlib import Path
 from orchestration import settings
 from orchestration.dagster_storage import write_instance_yaml
 from orchestration.warehouse import (
+    EMBEDDED_DATABASE,
     WarehouseError,
     dbt_env,
     embedded,
@@ -612,7 +613,7 @@ def _admin_engine():
         return make_engine(os.environ["IKU_WAREHOUSE_URL"])
     wh = embedded()
     wh.start()
-    return make_engine(wh.admin_url(database=parse_url(wh.url()).dbname))
+    return make_engine(wh.admin_url(EMBEDDED_DATABASE))
 
 
 def _reader_password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -676,14 +677,14 @@ def cmd_reader(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         engine.dispose()
-    url = parse_url(os.environ.get("IKU_WAREHOUSE_URL") or embedded().url())
+    where = engine.url  # the server and database the login was made on
     print(
         f"Reader login {args.name} added: reads schemas {' and '.join(access.READABLE_SCHEMAS)} of "
-        f"database {url.dbname} on {url.host}:{url.port}, read-only."
+        f"database {where.database} on {where.host}:{where.port}, read-only."
     )
     if generated:
         print(f"Password (shown this once, kept nowhere): {password}")
-    print(f"Connect: postgresql://{args.name}:***@{url.host}:{url.port}/{url.dbname}")
+    print(f"Connect: postgresql://{args.name}:***@{where.host}:{where.port}/{where.database}")
     return EXIT_OK
 
 

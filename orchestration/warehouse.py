@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -162,6 +163,7 @@ def _runtime_root() -> Path:
     return RUNTIME_ROOT
 
 
+@functools.cache  # one answer per process: the copy, once made, stays
 def _pg_install() -> Path:
     """The binaries the server runs from: the wheel's, or (as root, when iku_postgres cannot reach
     them) a copy of them in our runtime folder, made once per wheel version."""

@@ -371,7 +371,7 @@ def test_a_role_that_may_not_create_roles_gets_the_dbas_sql(server_url: str, dat
         assert warning is not None and f"create role {missing} nologin;" in warning
         assert f'grant connect on database "{p.dbname}" to {missing};' in warning
         with admin.connect() as conn:
-            assert not access.reader_exists(conn, missing)
+            assert not access.role_exists(conn, missing)
     finally:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'revoke connect on database "{p.dbname}" from {role}')
