@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from dagster import materialize
 
-from orchestration import cli
 from orchestration.assets.raw import drop_folder
+from orchestration.cli.refresh import report_unclaimed
 from orchestration.resources import SourceDropResource
 from sources.contracts import load_contracts
 from sources.drop_folder import files_for, may_read, refused_links, unclaimed_files
@@ -85,7 +85,7 @@ def test_a_drop_folder_reached_through_a_link_is_still_itself(drop: Path, tmp_pa
 
 
 def test_refresh_prints_the_refused_links(drop: Path, capsys: pytest.CaptureFixture) -> None:
-    cli._report_unclaimed(drop)
+    report_unclaimed(drop)
     out = capsys.readouterr().out
     assert f"lead out of it or nowhere ({len(REFUSED)}), not read" in out
     for name in REFUSED:

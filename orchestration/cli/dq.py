@@ -1,0 +1,163 @@
+"""`iku dq`: the open quality failures by unit, acknowledgements, history and Data Docs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from orchestration.cli.arguments import add_command, iso_date
+from orchestration.cli.environment import warehouse_url
+from orchestration.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from orchestration.cli.output import plain, print_table
+from orchestration.warehouse import make_engine
+
+EXAMPLES = """
+iku dq                                 # open failures of the latest evaluation, by unit
+iku dq --unit INKA --format json
+iku dq ack raw_siasn_pns_nip_valid --note "SIASN correction requested" --expires 2026-02-28
+iku dq history --check raw_siasn_pns_nip_valid
+iku dq docs                            # rebuild the Data Docs now
+"""
+
+
+def _list_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", help="only this unit (substring of the steward)")
+    p.add_argument("--all", action="store_true", help="every check's latest result, passed ones too")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = add_command(subparsers, "dq", "quality failures by unit; acknowledge one (iku dq ack)", EXAMPLES)
+    _list_options(p)
+    p.set_defaults(func=cmd_dq, dq_action=None)
+    dq = p.add_subparsers(dest="dq_action")
+    q = add_command(
+        dq, "list", "open failures of the latest evaluation, by unit (the default)", "iku dq list --all"
+    )
+    _list_options(q)
+    q = add_command(
+        dq,
+        "ack",
+        "acknowledge a failing check: reported, not blocking, until expiry",
+        'iku dq ack CHECK --note "correction requested" --expires 2026-02-28 --key 198001012005011001',
+    )
+    q.add_argument("check", help="the check name (as iku dq lists it)")
+    q.add_argument("--note", required=True, help="why, and what is being done about it")
+    q.add_argument(
+        "--expires",
+        required=True,
+        type=iso_date,
+        metavar="YYYY-MM-DD",
+        help="last day it holds, YYYY-MM-DD (WIT)",
+    )
+    q.add_argument("--by", help="who acknowledges (default: $USER)")
+    q.add_argument(
+        "--key", action="append", default=[], help="only failures within these sample keys (repeatable)"
+    )
+    q = add_command(dq, "revoke", "withdraw an acknowledgement", "iku dq revoke 12")
+    q.add_argument("ack_id", type=int, help="the acknowledgement's number (iku dq lists it)")
+    q = add_command(dq, "history", "recent results, newest first", "iku dq history --check CHECK --limit 20")
+    q.add_argument("--check", help="only this check")
+    q.add_argument("--limit", type=int, default=50, help="at most this many results")
+    add_command(dq, "docs", "rebuild the Data Docs and print the index path", "iku dq docs")
+
+
+def cmd_dq(args: argparse.Namespace) -> int:
+    from orchestration.checks import dq_store
+
+    action = args.dq_action or "list"
+    url = warehouse_url()
+    engine = make_engine(url)
+    try:
+        if action == "ack":
+            expires = args.expires
+            if expires < dq_store.today_wit():
+                print("iku dq ack: --expires lies in the past", file=sys.stderr)
+                return EXIT_USAGE
+            from orchestration.checks.gx_runner import load_suites
+
+            known = {s.name for s in load_suites()} | dq_store.recorded_checks(engine)
+            if args.check not in known:
+                print(f"iku dq ack: no GX check named {args.check!r}", file=sys.stderr)
+                return EXIT_USAGE
+            by = args.by or os.environ.get("USER") or "unknown"
+            ack_id = dq_store.acknowledge(engine, args.check, args.note, expires, by, args.key or None)
+            scope = f"keys {', '.join(args.key)}" if args.key else "the whole check"
+            print(
+                f"Acknowledged {args.check} ({scope}) as #{ack_id} by {by} until {expires}: its failures "
+                "report as acknowledged and do not block publishing until then."
+            )
+            return EXIT_OK
+        if action == "revoke":
+            if dq_store.revoke(engine, args.ack_id):
+                print(f"Revoked acknowledgement #{args.ack_id}.")
+                return EXIT_OK
+            print(f"iku dq revoke: no active acknowledgement #{args.ack_id}", file=sys.stderr)
+            return EXIT_FAILED
+        if action == "history":
+            rows = dq_store.history(engine, args.check, args.limit)
+            if not rows:
+                print("No quality results recorded yet.")
+                return EXIT_OK
+            for r in rows:
+                r["sample_keys"] = ", ".join(r["sample_keys"] or [])
+                r["checked_at"] = r["checked_at"].isoformat(timespec="seconds")
+            print_table(rows, list(rows[0]))
+            return EXIT_OK
+        if action == "docs":
+            from orchestration.checks.data_docs import build_data_docs
+
+            print(build_data_docs(engine))
+            return EXIT_OK
+        return _dq_list(engine, args)
+    finally:
+        engine.dispose()
+
+
+def _dq_list(engine, args: argparse.Namespace) -> int:
+    from orchestration.checks import dq_store
+    from orchestration.exports import terminal_safe
+
+    rows = [
+        {k: terminal_safe(v) for k, v in r.items()}
+        for r in dq_store.latest_results(engine, open_only=not args.all)
+    ]
+    if args.unit:
+        rows = [r for r in rows if args.unit.lower() in r["steward"].lower()]
+    if args.format == "json":
+        keep = [
+            "steward", "penanggung_jawab", "check_name", "asset_key", "severity", "outcome", "blocking",
+            "observed_value", "unexpected_count", "sample_keys", "run_id", "checked_at", "ack_id",
+            "ack_note", "acknowledged_by", "ack_expires_on", "description",
+        ]  # fmt: skip
+        json.dump([{k: plain(r[k]) for k in keep} for r in rows], sys.stdout, indent=2, default=str)
+        print()
+        return EXIT_OK
+    if not rows:
+        print("No open quality failures." if not args.all else "No quality results recorded yet.")
+        return EXIT_OK
+    units: dict[str, list[dict]] = {}
+    for r in rows:
+        units.setdefault(r["steward"], []).append(r)
+    for unit in sorted(units):
+        print(f"\n{unit}")
+        for r in units[unit]:
+            label = {"failed": "BLOCKING" if r["blocking"] else "FAILED"}.get(
+                r["outcome"], r["outcome"].upper()
+            )
+            print(f"  {label:<13} [{r['severity']}] {r['check_name']}  ({r['asset_key']})")
+            print(f"      penanggung jawab: {r['penanggung_jawab']}")
+            if r["outcome"] != "passed":
+                observed, count = r["observed_value"] or "-", r["unexpected_count"] or "-"
+                print(f"      observed: {observed}; unexpected: {count}")
+                if r["sample_keys"]:
+                    print(f"      sample keys: {', '.join(r['sample_keys'])}")
+            if r["ack_id"]:
+                print(
+                    f"      acknowledged #{r['ack_id']} by {r['acknowledged_by']} until "
+                    f"{r['ack_expires_on']}: {r['ack_note']}"
+                )
+            print(f"      run {r['run_id']} at {r['checked_at']:%Y-%m-%d %H:%M}")
+    return EXIT_OK
