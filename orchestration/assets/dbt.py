@@ -9,6 +9,7 @@ newest few (orchestration.recovery).
 """
 
 import shutil
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.assets.publish import forget_build, record_build
+from orchestration.checks.dbt_tests import record_invocation
 from orchestration.dbt_project import DBT_PROJECT, ensure_manifest
 from orchestration.recovery import prune_dbt_targets
 from orchestration.resources import WarehouseResource
+from sources.redact import redact
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -87,8 +90,21 @@ def iku_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     engine = warehouse.engine()
     forget_build(engine)
     target = nightly_target_path()
+    started = time.time()
+    invocation = dbt.cli(NIGHTLY_BUILD_ARGS, context=context, target_path=target)
     try:
-        yield from dbt.cli(NIGHTLY_BUILD_ARGS, context=context, target_path=target).stream()
+        yield from invocation.stream()
     finally:
+        _record_tests(context, engine, invocation, started)
         prune_dbt_targets()
     record_build(engine, context.run_id)
+
+
+def _record_tests(context: AssetExecutionContext, engine, invocation, started: float) -> None:
+    """The build's data tests into schema dq, routed to stewards (orchestration.checks.dbt_tests).
+    Recording them must not hide how the build itself went: a failure here is logged."""
+    try:
+        count = record_invocation(engine, context.run_id, invocation, IkuDbtTranslator(), started)
+        context.log.info(f"dbt tests recorded in dq.check_results: {count}")
+    except Exception as exc:
+        context.log.warning(f"dbt tests not recorded in schema dq: {type(exc).__name__}: {redact(str(exc))}")

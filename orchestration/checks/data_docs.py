@@ -3,8 +3,9 @@
 Built from the sanitized GX validation results kept in `dq.check_results.gx_result` (never a
 value of a personal column: see gx_runner.sanitize_result), with an ephemeral GX context whose
 only Data Docs site is a folder, `$IKU_HOME/data_docs` by default. Beside GX's own pages,
-`stewards.html` lists the open failures by unit with their penanggung jawab, sample keys and
-acknowledgements. The folder is rebuilt whole and swapped in, so a reader never sees a mix.
+`stewards.html` (in Bahasa Indonesia) lists the open failures (GX checks and dbt tests) by unit
+with their penanggung jawab, sample keys and acknowledgements, and the current loads'
+quarantined rows. The folder is rebuilt whole and swapped in, so a reader never sees a mix.
 Every value on these pages that comes from the data or the warehouse reaches them HTML-escaped
 (`_for_gx` for GX's pages, `html.escape` on the stewards' page).
 """
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from orchestration import settings
 from orchestration.checks.dq_store import latest_results
+from orchestration.checks.quarantine import quarantined_rows
 
 SITE_NAME = "gudang_iku"
 
@@ -113,44 +115,71 @@ def _gx_site(results: list[dict[str, Any]], folder: Path) -> None:
     context.build_data_docs(site_names=[SITE_NAME])
 
 
-def _stewards_page(results: list[dict[str, Any]]) -> str:
+OUTCOMES_ID = {"failed": "gagal", "acknowledged": "diakui", "passed": "lulus"}
+
+
+def _stewards_page(results: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> str:
+    """The stewards' page, in Bahasa Indonesia: open failures (GX checks and dbt tests) and the
+    current loads' quarantined rows (file, line, field, reason: never the value), by unit."""
     e = html.escape
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for r in results:
         if r["outcome"] != "passed":
             by_unit.setdefault(r["steward"], []).append(r)
+    held: dict[str, list[dict[str, Any]]] = {}
+    for q in quarantine:
+        held.setdefault(q["steward"], []).append(q)
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>Gudang IKU: quality by unit</title>",
+        "<!doctype html><html lang='id'><head><meta charset='utf-8'>"
+        "<title>Gudang IKU: mutu data per unit</title>",
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
         ".failed{color:#b00}.acknowledged{color:#a60}</style></head><body>",
-        "<h1>Open quality failures by unit</h1>",
-        f"<p>Latest evaluation of every GX check, built {e(datetime.now().isoformat(timespec='seconds'))}. "
-        "ERROR failures block publishing unless acknowledged (<code>iku dq ack</code>). "
-        "<a href='index.html'>All validation results (GX Data Docs)</a>.</p>",
+        "<h1>Kegagalan pemeriksaan mutu data yang masih terbuka, per unit</h1>",
+        f"<p>Evaluasi terakhir setiap pemeriksaan (Great Expectations dan uji dbt), dibuat "
+        f"{e(datetime.now().isoformat(timespec='seconds'))}. Kegagalan bertingkat ERROR menahan "
+        "publikasi IKU kecuali diakui (<code>iku dq ack</code>). Baris yang dikarantina tidak dimuat: "
+        "kirim ulang berkasnya dengan baris yang sudah diperbaiki. "
+        "<a href='index.html'>Semua hasil validasi (GX Data Docs)</a>.</p>",
     ]
-    if not by_unit:
-        parts.append("<p>No open failures.</p>")
-    for unit in sorted(by_unit):
-        parts.append(
-            f"<h2>{e(unit)}</h2><table><tr><th>check</th><th>asset</th><th>severity</th>"
-            "<th>outcome</th><th>penanggung jawab</th><th>observed</th><th>unexpected</th>"
-            "<th>sample keys</th><th>acknowledgement</th></tr>"
-        )
-        for r in by_unit[unit]:
+    if not by_unit and not held:
+        parts.append("<p>Tidak ada kegagalan yang terbuka.</p>")
+    for unit in sorted(by_unit.keys() | held.keys()):
+        parts.append(f"<h2>{e(unit)}</h2>")
+        if unit in by_unit:
+            parts.append(
+                "<table><tr><th>pemeriksaan</th><th>aset</th><th>tingkat</th>"
+                "<th>hasil</th><th>penanggung jawab</th><th>nilai teramati</th><th>jumlah tidak sesuai</th>"
+                "<th>contoh kunci</th><th>pengakuan</th></tr>"
+            )
+        for r in by_unit.get(unit, []):
             ack = (
-                f"by {e(r['acknowledged_by'])} until {e(str(r['ack_expires_on']))}: {e(r['ack_note'])}"
+                f"oleh {e(r['acknowledged_by'])} sampai {e(str(r['ack_expires_on']))}: {e(r['ack_note'])}"
                 if r.get("ack_id")
                 else ""
             )
+            outcome = OUTCOMES_ID.get(r["outcome"], r["outcome"])
             parts.append(
                 f"<tr><td>{e(r['check_name'])}<br><small>{e(r['description'] or '')}</small></td>"
                 f"<td>{e(r['asset_key'])}</td><td>{e(r['severity'])}</td>"
-                f"<td class='{e(r['outcome'])}'>{e(r['outcome'])}</td><td>{e(r['penanggung_jawab'])}</td>"
+                f"<td class='{e(r['outcome'])}'>{e(outcome)}</td><td>{e(r['penanggung_jawab'])}</td>"
                 f"<td>{e(r['observed_value'] or '')}</td><td>{e(str(r['unexpected_count'] or ''))}</td>"
                 f"<td>{e(', '.join(r['sample_keys'] or []))}</td><td>{ack}</td></tr>"
             )
-        parts.append("</table>")
+        if unit in by_unit:
+            parts.append("</table>")
+        if unit in held:
+            parts.append(
+                "<h3>Baris yang dikarantina pada muatan terakhir</h3>"
+                "<table><tr><th>sumber</th><th>berkas</th><th>baris</th><th>kolom</th><th>alasan</th>"
+                "<th>penanggung jawab</th></tr>"
+            )
+            parts += [
+                f"<tr><td>{e(q['source'])}</td><td>{e(q['file_name'])}</td><td>{q['line_number']}</td>"
+                f"<td>{e(q['field'])}</td><td>{e(q['reason'])}</td><td>{e(q['penanggung_jawab'])}</td></tr>"
+                for q in held[unit]
+            ]
+            parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -165,7 +194,8 @@ def build_data_docs(engine: sa.Engine, folder: Path | None = None) -> Path:
     building.mkdir()
     try:
         _gx_site(results, building)
-        (building / "stewards.html").write_text(_stewards_page(results), encoding="utf-8")
+        page = _stewards_page(results, quarantined_rows(engine))
+        (building / "stewards.html").write_text(page, encoding="utf-8")
         old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
         if folder.exists():
             folder.rename(old)

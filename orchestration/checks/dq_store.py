@@ -34,6 +34,7 @@ from sources.clock import today
 TIMEZONE = ZoneInfo("Asia/Jayapura")  # WIT: the agency's day decides when an acknowledgement expires
 MAX_SAMPLE_KEYS = 20
 MARTS_STEWARD, MARTS_PENANGGUNG_JAWAB = "Bidang INKA", "Kabid INKA"
+DBT_SUITE = "dbt"  # dq.check_results.suite of a dbt data test's result (orchestration.checks.dbt_tests)
 CATALOG = REPO_ROOT / "dbt_project" / "seeds" / "iku_catalog.csv"
 
 DQ_DDL = """
@@ -148,6 +149,12 @@ def _catalog_routes() -> dict[str, tuple[str, str]]:
     """indicator code -> (unit_kerja, penanggung_jawab) of the IKU catalog."""
     with CATALOG.open(encoding="utf-8", newline="") as fh:
         return {r["indicator_code"]: (r["unit_kerja"], r["penanggung_jawab"]) for r in csv.DictReader(fh)}
+
+
+def source_route(raw_table: str) -> tuple[str, str]:
+    """(steward, penanggung jawab) of the source contract (or SIMPEG table) of a raw table;
+    Bidang INKA / Kabid INKA for a table no contract names."""
+    return _source_routes().get(raw_table, (MARTS_STEWARD, MARTS_PENANGGUNG_JAWAB))
 
 
 def default_route(spec: CheckSpec) -> tuple[str, str]:
@@ -409,7 +416,9 @@ def recorded_checks(engine: sa.Engine) -> set[str]:
     if not has_dq(engine):
         return set()
     with engine.connect() as conn:
-        return set(conn.execute(sa.text("select distinct check_name from dq.check_results")).scalars())
+        # dbt tests are recorded for stewards to see, but dbt decides whether they block
+        query = f"select distinct check_name from dq.check_results where suite is distinct from '{DBT_SUITE}'"
+        return set(conn.execute(sa.text(query)).scalars())
 
 
 def history(engine: sa.Engine, check_name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

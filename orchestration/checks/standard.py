@@ -311,7 +311,7 @@ def standard_checks(
     )
     key = _key_rules(source, options.get("key_unique", True), {r.measure: r for r in date_rules}, suite)
     rules = required + nips + code_rules + link_rules + date_rules + siasn_rules + key
-    quarantined = _quarantine_condition(source)
+    quarantined = current_quarantine(source)
     # the suite's one fetched row: the profile, the current load's quarantined rows, and the
     # table's columns (no row of them: `left join ... on false`) for the columns expectation
     profile = (
@@ -510,7 +510,7 @@ def _key_unique(source: Source, rules: list[Rule], profile: str, spec) -> CheckS
     return spec("key_unique", "WARN", description, profile, [_measure(r) for r in rules], sample_keys=sample)
 
 
-def _quarantine_condition(source: Source) -> str:
+def current_quarantine(source: Source) -> str:
     """The quarantine rows of the current load, from the small audit tables only: the newest
     loaded batch (per file for per-file sources); for SIMPEG tables, whose incremental extracts
     keep older batches' rows, every batch still in the (small) table as well."""

@@ -62,6 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.add_argument("--check", help="only this check")
     q.add_argument("--limit", type=int, default=50, help="at most this many results")
     add_command(dq, "docs", "rebuild the Data Docs and print the index path", "iku dq docs")
+    q = add_command(
+        dq,
+        "quarantine",
+        "rows of the current loads the loader quarantined: file, line, field, reason (never the value)",
+        "iku dq quarantine --unit INKA\niku dq quarantine --format json --limit 1000",
+    )
+    q.add_argument("--unit", help="only this unit (substring of the steward)")
+    q.add_argument("--limit", type=int, default=1000, help="at most this many rows per source")
+    q.add_argument("--format", choices=["text", "json"], default="text", help="output format")
 
 
 def cmd_dq(args: argparse.Namespace) -> int:
@@ -80,7 +89,10 @@ def cmd_dq(args: argparse.Namespace) -> int:
 
             known = {s.name for s in load_suites()} | dq_store.recorded_checks(engine)
             if args.check not in known:
-                print(f"iku dq ack: no GX check named {args.check!r}", file=sys.stderr)
+                print(
+                    f"iku dq ack: no GX check named {args.check!r} (dbt tests cannot be acknowledged)",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
             by = args.by or os.environ.get("USER") or "unknown"
             ack_id = dq_store.acknowledge(engine, args.check, args.note, expires, by, args.key or None)
@@ -111,6 +123,8 @@ def cmd_dq(args: argparse.Namespace) -> int:
 
             print(build_data_docs(engine))
             return EXIT_OK
+        if action == "quarantine":
+            return _dq_quarantine(engine, args)
         return _dq_list(engine, args)
     finally:
         engine.dispose()
@@ -118,6 +132,7 @@ def cmd_dq(args: argparse.Namespace) -> int:
 
 def _dq_list(engine, args: argparse.Namespace) -> int:
     from orchestration.checks import dq_store
+    from orchestration.checks.dq_store import DBT_SUITE
     from orchestration.exports import terminal_safe
 
     rows = [
@@ -135,19 +150,24 @@ def _dq_list(engine, args: argparse.Namespace) -> int:
         json.dump([{k: plain(r[k]) for k in keep} for r in rows], sys.stdout, indent=2, default=str)
         print()
         return EXIT_OK
-    if not rows:
+    quarantine = _quarantine(engine, args.unit)
+    if not rows and not quarantine:
         print("No open quality failures." if not args.all else "No quality results recorded yet.")
         return EXIT_OK
     units: dict[str, list[dict]] = {}
     for r in rows:
         units.setdefault(r["steward"], []).append(r)
-    for unit in sorted(units):
+    held: dict[str, list[dict]] = {}
+    for q in quarantine:
+        held.setdefault(q["steward"], []).append(q)
+    for unit in sorted(units.keys() | held.keys()):
         print(f"\n{unit}")
-        for r in units[unit]:
+        for r in units.get(unit, []):
             label = {"failed": "BLOCKING" if r["blocking"] else "FAILED"}.get(
                 r["outcome"], r["outcome"].upper()
             )
-            print(f"  {label:<13} [{r['severity']}] {r['check_name']}  ({r['asset_key']})")
+            kind = ", dbt test" if r["suite"] == DBT_SUITE else ""
+            print(f"  {label:<13} [{r['severity']}] {r['check_name']}  ({r['asset_key']}{kind})")
             print(f"      penanggung jawab: {r['penanggung_jawab']}")
             if r["outcome"] != "passed":
                 observed, count = r["observed_value"] or "-", r["unexpected_count"] or "-"
@@ -160,4 +180,45 @@ def _dq_list(engine, args: argparse.Namespace) -> int:
                     f"{r['ack_expires_on']}: {r['ack_note']}"
                 )
             print(f"      run {r['run_id']} at {r['checked_at']:%Y-%m-%d %H:%M}")
+        if unit in held:
+            _print_quarantine(held[unit])
+    return EXIT_OK
+
+
+def _quarantine(engine, unit: str | None, per_source: int | None = None) -> list[dict]:
+    """The current loads' quarantined rows (file, line, field, reason; never the value),
+    terminal-safe, of one unit or all."""
+    from orchestration.checks.quarantine import PER_SOURCE, quarantined_rows
+    from orchestration.exports import terminal_safe
+
+    rows = [
+        {k: terminal_safe(v) for k, v in r.items()}
+        for r in quarantined_rows(engine, per_source or PER_SOURCE)
+    ]
+    return [r for r in rows if not unit or unit.lower() in r["steward"].lower()]
+
+
+def _print_quarantine(rows: list[dict]) -> None:
+    by_source: dict[str, list[dict]] = {}
+    for q in rows:
+        by_source.setdefault(q["source"], []).append(q)
+    for source, items in by_source.items():
+        total = items[0]["rows_in_source"]
+        more = f", the first {len(items)} here (all: iku dq quarantine)" if total > len(items) else ""
+        print(f"  QUARANTINED   {source}: {total} row(s) of the current load not loaded{more}")
+        print(f"      penanggung jawab: {items[0]['penanggung_jawab']}")
+        for q in items:
+            print(f"      {q['file_name']} line {q['line_number']}, {q['field']}: {q['reason']}")
+
+
+def _dq_quarantine(engine, args: argparse.Namespace) -> int:
+    rows = _quarantine(engine, args.unit, args.limit)
+    if args.format == "json":
+        json.dump([{k: plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2, default=str)
+        print()
+        return EXIT_OK
+    if not rows:
+        print("No quarantined rows in the current loads.")
+        return EXIT_OK
+    print_table(rows, ["steward", "source", "file_name", "line_number", "field", "reason"])
     return EXIT_OK
