@@ -61,12 +61,12 @@ DEBUG_ENV = "IKU_DEBUG"  # 1: an unexpected error prints its traceback (secrets 
 EXAMPLES = """
 iku refresh                      the nightly refresh, now
 iku show --year 2025             the published IKU of 2025
-iku dq                           open quality failures by unit
+iku dq                           open quality failures and quarantined rows, by unit
 iku <command> --help             a command's options, defaults and examples
-
-exit codes: 0 ok, 1 failed, 2 usage, 3 busy (another refresh), 4 warehouse, 5 drop folder
-(docs/cli.md)
 """
+EXIT_CODES = (
+    "exit codes: 0 ok, 1 failed, 2 usage, 3 busy (another refresh), 4 warehouse, 5 drop folder (docs/cli.md)"
+)
 
 
 def version() -> str:
@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="iku",
         description="Gudang IKU: the IKU warehouse of BKD dan SDA Halmahera Utara.",
-        epilog="examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES.strip().splitlines()),
+        epilog="examples:\n"
+        + "\n".join(f"  {line}" for line in EXAMPLES.strip().splitlines())
+        + f"\n\n{EXIT_CODES}",
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")

@@ -29,7 +29,12 @@ def _list_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = add_command(subparsers, "dq", "quality failures by unit; acknowledge one (iku dq ack)", EXAMPLES)
+    p = add_command(
+        subparsers,
+        "dq",
+        "quality failures (GX checks, dbt tests) and quarantined rows by unit; acknowledge one",
+        EXAMPLES,
+    )
     _list_options(p)
     p.set_defaults(func=cmd_dq, dq_action=None)
     dq = p.add_subparsers(dest="dq_action")
