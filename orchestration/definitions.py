@@ -15,6 +15,7 @@ from dagster import (
 from orchestration.assets.dbt import iku_dbt_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.report import iku_report
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.gx_checks import gx_checks
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
@@ -25,7 +26,9 @@ publish_asset = build_publish_asset(MART_KEYS)
 nightly_refresh = define_asset_job(
     name="nightly_refresh",
     selection=AssetSelection.all(),
-    description="Extract and load every source, dbt build, quality checks, publish the marts.",
+    description=(
+        "Extract and load every source, dbt build, quality checks, publish the marts, write the IKU report."
+    ),
 )
 
 nightly_schedule = ScheduleDefinition(
@@ -72,7 +75,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
     Every run executes in one process (the in-process executor), as `iku refresh` does: the
     warehouse resource is set up once per run, and holds the run's refresh lock for all of it."""
     return Definitions(
-        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset],
+        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report],
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],

@@ -24,7 +24,7 @@ from typing import TextIO
 
 from dagster import AssetChecksDefinition, AssetsDefinition, DagsterEventType, LoggerDefinition
 
-STAGES = ("load", "dbt_build", "checks", "publish", "data_docs")
+STAGES = ("load", "dbt_build", "checks", "publish", "report", "data_docs")
 TIMINGS_FILE = "last_refresh_timings.json"
 NOTE = "iku_progress_note"  # a log record's attribute (`extra`): a line of progress within a step
 HEARTBEAT_SECONDS = 60.0
@@ -43,6 +43,8 @@ def stage_of(definition: AssetsDefinition | AssetChecksDefinition) -> str:
         return "checks"
     if any(key.path[0] == "publish" for key in definition.keys):
         return "publish"
+    if any(key.path[0] == "reports" for key in definition.keys):
+        return "report"
     if all(key.path[0] == "raw" for key in definition.keys):
         return "load"
     return "dbt_build"  # the dbt multi-asset: seeds, staging … marts and their tests
