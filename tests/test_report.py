@@ -216,3 +216,15 @@ def test_text_from_the_data_is_escaped_and_spreadsheet_safe(published, year, tmp
                     "from marts.dim_opd d where f.opd_id = d.opd_id"
                 )
             )
+
+
+def test_iku_report_command(built_demo_module_url, published, year, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("IKU_WAREHOUSE_URL", built_demo_module_url)
+    out = tmp_path / "laporan.xlsx"
+    assert main(["report", "--year", str(year), "--format", "xlsx", "--out", str(out)]) == 0
+    assert out.exists() and str(out) in capsys.readouterr().out
+    assert main(["report", "--year", "2001"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "iku report: no published IKU for period 2001"

@@ -3,6 +3,7 @@
 iku refresh [--wait S]           the nightly refresh (extract, load, dbt build, checks, publish);
                                  one at a time per warehouse (exit 3 when another one holds it)
 iku show --year 2025             the published IKU of a year (table, csv or json)
+iku report --year 2025           the IKU report for leadership (html, xlsx or pdf; Bahasa Indonesia)
 iku demo                         write demo sources (deterministic by seed)
 iku dq [list|ack|revoke|history|docs]   quality failures by unit, acknowledgements, Data Docs
 iku warehouse start|stop|url|status   the embedded warehouse (URLs print with the password masked)
@@ -25,7 +26,7 @@ import sys
 import traceback
 
 from orchestration import settings
-from orchestration.cli import demo, dq, refresh, show, ui, warehouse
+from orchestration.cli import demo, dq, refresh, report, show, ui, warehouse
 from orchestration.cli.arguments import HelpFormatter, Parser
 from orchestration.cli.errors import (
     EXIT_BUSY,
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 # the command groups, in the order `iku --help` lists them
-COMMANDS = [refresh, show, demo, dq, warehouse, ui]
+COMMANDS = [refresh, show, report, demo, dq, warehouse, ui]
 
 DISTRIBUTION = "gudang-iku"  # pyproject.toml's [project] name
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
