@@ -2,10 +2,10 @@
 
 Invariant: an indicator's formula is written once, in ``dbt_project/seeds/iku_catalog.csv``.
 This module renders the catalog into the docs block ``iku_catalog_formulas`` (a markdown table:
-code, indicator, unit, better, formula) in ``dbt_project/seeds/iku_catalog_formulas.md``, which
-the descriptions of the seed ``iku_catalog`` and of ``fct_iku`` use, so that ``dbt docs`` shows
-each code's formula. ``tests/test_catalog_docs.py`` fails when the file is not what the csv
-renders to.
+code, indicator, unit, better, formula, and rumus, the same in formal Bahasa Indonesia) in
+``dbt_project/seeds/iku_catalog_formulas.md``, which the descriptions of the seed
+``iku_catalog`` and of ``fct_iku`` use, so that ``dbt docs`` shows each code's formula.
+``tests/test_dbt_docs.py`` fails when the file is not what the csv renders to.
 
     python -m orchestration.catalog_docs           # rewrite the docs file
     python -m orchestration.catalog_docs --check   # exit 1 when it is out of date
@@ -23,8 +23,8 @@ from orchestration.settings import REPO_ROOT
 CATALOG_CSV = REPO_ROOT / "dbt_project" / "seeds" / "iku_catalog.csv"
 DOCS_FILE = CATALOG_CSV.with_name("iku_catalog_formulas.md")
 BLOCK = "iku_catalog_formulas"
-COLUMNS = ("indicator_code", "indicator_name", "unit_of_measure", "direction", "formula")
-HEADER = ("code", "indicator", "unit", "better", "formula")
+COLUMNS = ("indicator_code", "indicator_name", "unit_of_measure", "direction", "formula", "rumus")
+HEADER = ("code", "indicator", "unit", "better", "formula", "rumus (Bahasa Indonesia)")
 
 
 class CatalogDocsError(ValueError):

@@ -16,6 +16,7 @@ from orchestration.assets.dbt import iku_dbt_assets
 from orchestration.assets.docs import build_dbt_docs_asset
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.report import iku_report
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.gx_checks import gx_checks
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
@@ -27,7 +28,10 @@ dbt_docs_asset = build_dbt_docs_asset(publish_asset.key)
 nightly_refresh = define_asset_job(
     name="nightly_refresh",
     selection=AssetSelection.all(),
-    description="Load every source, dbt build, quality checks, publish the marts and their dbt docs.",
+    description=(
+        "Extract and load every source, dbt build, quality checks, publish the marts, write the IKU report "
+        "and the dbt docs."
+    ),
 )
 
 nightly_schedule = ScheduleDefinition(
@@ -74,7 +78,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
     Every run executes in one process (the in-process executor), as `iku refresh` does: the
     warehouse resource is set up once per run, and holds the run's refresh lock for all of it."""
     return Definitions(
-        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, dbt_docs_asset],
+        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report, dbt_docs_asset],
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],

@@ -306,21 +306,61 @@ HBA = """# Gudang IKU embedded warehouse (written by orchestration/warehouse.py 
 # TYPE  DATABASE  USER  ADDRESS       METHOD
 host    all       all   127.0.0.1/32  scram-sha-256
 """
+# Opened to the network on purpose (IKU_LISTEN): only reader logins (members of iku_reader),
+# only to database iku, only from IKU_ALLOW_FROM (default: the server's own subnets), only with
+# a SCRAM password (the password never crosses the wire). The superuser and the pipeline stay
+# on 127.0.0.1. The wheel's PostgreSQL is built without SSL, so the traffic itself is not
+# encrypted: across an untrusted network, use an SSH tunnel or an external PostgreSQL with TLS.
+NETWORK_HBA = "host    {database}  +{reader}  {address}  scram-sha-256\n"
+
+
+@dataclass(frozen=True)
+class Network:
+    """Where the embedded server listens beyond 127.0.0.1, and whom it lets in from there."""
+
+    listen: tuple[str, ...] = ()
+    allow_from: tuple[str, ...] = ("samenet",)
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.listen)
+
+
+def network() -> Network:
+    """IKU_LISTEN (addresses, comma separated, e.g. `0.0.0.0` or `192.168.10.5`) and
+    IKU_ALLOW_FROM (CIDRs, or `samenet`, the default)."""
+
+    def items(name: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+
+    listen = tuple(a for a in items("IKU_LISTEN") if a not in {"127.0.0.1", "localhost"})
+    for value in (*listen, *items("IKU_ALLOW_FROM")):
+        if not all(c.isalnum() or c in ".:/*-" for c in value):
+            raise WarehouseError(f"IKU_LISTEN / IKU_ALLOW_FROM: not an address: {value!r}")
+    return Network(listen, items("IKU_ALLOW_FROM") or ("samenet",))
 
 
 def _write_settings(pgdata: Path) -> None:
     """SETTINGS in their own file, included last by postgresql.conf (so they win); HBA as the
-    whole pg_hba.conf (initdb's, and a warehouse made by an older version, had trust lines)."""
+    whole pg_hba.conf (initdb's, and a warehouse made by an older version, had trust lines);
+    with IKU_LISTEN, the network addresses and the readers' network lines too."""
+    settings, hba, net = dict(SETTINGS), HBA, network()
+    if net.is_open:
+        settings["listen_addresses"] = "'" + ",".join(["127.0.0.1", *net.listen]) + "'"
+        hba += "".join(
+            NETWORK_HBA.format(database=EMBEDDED_DATABASE, reader=access.READER_ROLE, address=address)
+            for address in net.allow_from
+        )
     (pgdata / SETTINGS_FILE).write_text(
         "# Gudang IKU embedded warehouse (written by orchestration/warehouse.py at each start)\n"
-        + "".join(f"{name} = {value}\n" for name, value in SETTINGS.items())
+        + "".join(f"{name} = {value}\n" for name, value in settings.items())
     )
     conf = pgdata / "postgresql.conf"
     include = f"include_if_exists = '{SETTINGS_FILE}'\n"
     if include not in conf.read_text():
         with conf.open("a") as fh:
             fh.write("\n" + include)
-    (pgdata / "pg_hba.conf").write_text(HBA)
+    (pgdata / "pg_hba.conf").write_text(hba)
 
 
 # Provisioning, as the superuser, at each start: the pipeline's role owns database iku (and, in

@@ -76,10 +76,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Admin URL of the session's PostgreSQL server."""
     external = os.environ.get("IKU_WAREHOUSE_URL")
+    home = tmp_path_factory.mktemp("iku_home")
     if external:
+        os.environ["IKU_HOME"] = str(home)  # what the run writes beside the warehouse (reports)
         yield external
         return
-    home = tmp_path_factory.mktemp("iku_home")
     if os.geteuid() == 0:
         home.chmod(0o711)  # see _postgres_may_pass_basetemp
     os.environ["IKU_HOME"] = str(home)

@@ -12,6 +12,7 @@ from dagster import AssetKey, DagsterInstance
 from orchestration import dbt_docs
 from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
+from orchestration.report import default_path
 from orchestration.resources import SourceDropResource, WarehouseResource
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
@@ -56,6 +57,13 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     assert checks and all(c.passed for c in checks)
     rows = _published(engine)
     assert any(r[1] == "BKD-1.3" for r in rows)
+    # the leadership's report of the newest year, written after the publish
+    assert AssetKey(["reports", "iku_report"]) in materialized
+    with engine.connect() as conn:
+        newest = conn.execute(sa.text("select max(period_year) from marts.fct_iku")).scalar()
+    report = default_path(newest, None, "html")
+    assert report.exists() and default_path(newest, None, "xlsx").exists()
+    assert "BKD-1.3" in report.read_text(encoding="utf-8")
 
     # idempotent: the same sources give the same published rows; a file no contract claims is
     # reported by a WARN check (the run still publishes)
@@ -93,7 +101,10 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
         csv.writer(fh, delimiter="|").writerows([r[:drop_column] + r[drop_column + 1 :] for r in head])
     fourth = _run(database_url, drop)
     assert not fourth.success
-    assert not {AssetKey(["publish", "marts"]), AssetKey(["docs", "dbt"])} & {
-        e.asset_key for e in fourth.get_asset_materialization_events()
-    }
+    assert not {
+        AssetKey(["publish", "marts"]),
+        AssetKey(["reports", "iku_report"]),
+        AssetKey(["docs", "dbt"]),
+    } & {e.asset_key for e in fourth.get_asset_materialization_events()}
     assert _published(engine) == rows
+    assert report.exists()  # the last good report stays, like the marts
