@@ -49,7 +49,7 @@ from sources.demo.night import deliver_next_night  # noqa: E402
 
 AS_OF = date(2026, 10, 31)
 # the stages `iku refresh` times (orchestration.progress), in the order they run
-STAGES = ["startup", "load", "dbt_build", "checks", "publish", "report", "data_docs", "other"]
+STAGES = ["startup", "load", "dbt_build", "checks", "publish", "report", "dbt_docs", "data_docs", "other"]
 FULL_SCALE_EMPLOYEES = 5500
 SMALL_EMPLOYEES = 20
 

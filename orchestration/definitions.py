@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from orchestration.assets.dbt import iku_dbt_assets
+from orchestration.assets.docs import build_dbt_docs_asset
 from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.report import iku_report
@@ -22,12 +23,14 @@ from orchestration.resources import SimpegResource, WarehouseResource, build_res
 
 MART_KEYS = sorted(k for k in iku_dbt_assets.keys if k.path[0] == "marts")
 publish_asset = build_publish_asset(MART_KEYS)
+dbt_docs_asset = build_dbt_docs_asset(publish_asset.key)
 
 nightly_refresh = define_asset_job(
     name="nightly_refresh",
     selection=AssetSelection.all(),
     description=(
-        "Extract and load every source, dbt build, quality checks, publish the marts, write the IKU report."
+        "Extract and load every source, dbt build, quality checks, publish the marts, write the IKU report "
+        "and the dbt docs."
     ),
 )
 
@@ -75,7 +78,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
     Every run executes in one process (the in-process executor), as `iku refresh` does: the
     warehouse resource is set up once per run, and holds the run's refresh lock for all of it."""
     return Definitions(
-        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report],
+        assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report, dbt_docs_asset],
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],

@@ -6,8 +6,8 @@ what runs, N of M, the elapsed time; a step that runs long gets a `still running
 minute (dbt adds its own `N of M START/OK` lines); a step that does several things at once (the
 file sources' loads) prints a line as each finishes, from any log record that carries `NOTE`
 (`context.log.info(text, extra={NOTE: text})`). The same events give each stage's seconds
-(load, dbt build, checks, publish), which `iku refresh` prints at the end and writes, with Data
-Docs, the total, the run id and the rows loaded, to `$IKU_HOME/last_refresh_timings.json`.
+(load, dbt build, checks, publish, report, dbt docs), which `iku refresh` prints at the end and
+writes, with Data Docs, the total, the run id and the rows loaded, to `$IKU_HOME/last_refresh_timings.json`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import TextIO
 
 from dagster import AssetChecksDefinition, AssetsDefinition, DagsterEventType, LoggerDefinition
 
-STAGES = ("load", "dbt_build", "checks", "publish", "report", "data_docs")
+STAGES = ("load", "dbt_build", "checks", "publish", "report", "dbt_docs", "data_docs")
 TIMINGS_FILE = "last_refresh_timings.json"
 NOTE = "iku_progress_note"  # a log record's attribute (`extra`): a line of progress within a step
 HEARTBEAT_SECONDS = 60.0
@@ -45,6 +45,8 @@ def stage_of(definition: AssetsDefinition | AssetChecksDefinition) -> str:
         return "publish"
     if any(key.path[0] == "reports" for key in definition.keys):
         return "report"
+    if any(key.path[0] == "docs" for key in definition.keys):
+        return "dbt_docs"
     if all(key.path[0] == "raw" for key in definition.keys):
         return "load"
     return "dbt_build"  # the dbt multi-asset: seeds, staging … marts and their tests

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from dagster import AssetKey, DagsterInstance
 
+from orchestration import dbt_docs
 from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
 from orchestration.report import default_path
@@ -47,7 +48,9 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
         AssetKey(["raw", "siasn_pns"]),
         AssetKey(["marts", "fct_iku"]),
         AssetKey(["publish", "marts"]),
+        AssetKey(["docs", "dbt"]),
     } <= materialized
+    assert (dbt_docs.docs_dir() / "index.html").is_file()  # the dbt docs of the published marts
     checks = first.get_asset_check_evaluations()
     gx = {c.check_name for c in checks if c.asset_key == AssetKey(["marts", "fct_iku"])}
     assert {"fct_iku_bkd_1_3_present", "fct_iku_persen_in_range"} <= gx
@@ -98,8 +101,10 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
         csv.writer(fh, delimiter="|").writerows([r[:drop_column] + r[drop_column + 1 :] for r in head])
     fourth = _run(database_url, drop)
     assert not fourth.success
-    assert not {AssetKey(["publish", "marts"]), AssetKey(["reports", "iku_report"])} & {
-        e.asset_key for e in fourth.get_asset_materialization_events()
-    }
+    assert not {
+        AssetKey(["publish", "marts"]),
+        AssetKey(["reports", "iku_report"]),
+        AssetKey(["docs", "dbt"]),
+    } & {e.asset_key for e in fourth.get_asset_materialization_events()}
     assert _published(engine) == rows
     assert report.exists()  # the last good report stays, like the marts
