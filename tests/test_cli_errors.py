@@ -49,7 +49,10 @@ def test_unparseable_warehouse_url(env, command) -> None:
     assert err.startswith(f"iku {command[0]}: ")
 
 
-@pytest.mark.parametrize("command", [["show", "--year", "2025"], ["dq"], ["refresh"], ["reader", "list"]])
+@pytest.mark.parametrize(
+    "command",
+    [["show", "--year", "2025"], ["report", "--year", "2025"], ["dq"], ["refresh"], ["reader", "list"]],
+)
 def test_unreachable_warehouse(env, command) -> None:
     run = _run({**env, "IKU_WAREHOUSE_URL": UNREACHABLE}, *command)
     _assert_short_error(run, EXIT_WAREHOUSE, "cannot connect to the warehouse", "postgresql://iku:***@")
@@ -100,3 +103,8 @@ def test_version_and_help_with_defaults(env) -> None:
     assert run.returncode == 0 and "(default: table)" in run.stdout and "examples:" in run.stdout
     run = _run(env, "refresh", "--help")
     assert "(default: WARNING)" in run.stdout and "iku refresh --wait 0" in run.stdout
+
+
+def test_docs_without_a_site(env) -> None:
+    run = _run(env, "docs", "--port", "0")
+    _assert_short_error(run, EXIT_FAILED, "no dbt docs site", "iku refresh")

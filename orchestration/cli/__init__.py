@@ -9,6 +9,7 @@ iku dq [list|ack|revoke|history|docs]   quality failures by unit, acknowledgemen
 iku warehouse start|stop|url|status   the embedded warehouse (URLs print with the password masked)
 iku env [--with-secrets]         shell exports for running dbt or psql by hand (eval "$(iku env)")
 iku reader add|remove|list NAME  logins for analysts and BI tools: read marts and reference only
+iku docs [--generate]            the dbt docs of the published marts on http://127.0.0.1:8580/
 iku ui                           the Dagster UI on this code location
 
 One module per command group; each has `register(subparsers)`, which adds its parser(s) and
@@ -26,7 +27,7 @@ import sys
 import traceback
 
 from orchestration import settings
-from orchestration.cli import demo, dq, refresh, report, show, ui, warehouse
+from orchestration.cli import demo, docs, dq, refresh, report, show, ui, warehouse
 from orchestration.cli.arguments import HelpFormatter, Parser
 from orchestration.cli.errors import (
     EXIT_BUSY,
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 # the command groups, in the order `iku --help` lists them
-COMMANDS = [refresh, show, report, demo, dq, warehouse, ui]
+COMMANDS = [refresh, show, report, demo, dq, docs, warehouse, ui]
 
 DISTRIBUTION = "gudang-iku"  # pyproject.toml's [project] name
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
