@@ -181,6 +181,7 @@ def _report_refresh(url: str, result, progress, began: float) -> int:
     _print_latest(url)
     docs_began = time.monotonic()
     _report_data_docs(url)
+    _report_outputs()
 
     seconds = {stage: round(progress.seconds.get(stage, 0.0), 2) for stage in STAGES}
     seconds["data_docs"] = round(time.monotonic() - docs_began, 2)
@@ -240,6 +241,18 @@ def _report_data_docs(url: str) -> None:
     finally:
         engine.dispose()
     print(f"\nData Docs: {index} (open failures by unit: {index.parent / 'stewards.html'})")
+
+
+def _report_outputs() -> None:
+    """Where the leadership's report and the dbt docs are (rewritten only by a run that published)."""
+    from orchestration.dbt_docs import docs_dir
+    from orchestration.report import reports_dir
+
+    reports = sorted(reports_dir().glob("laporan-iku-*.html")) if reports_dir().is_dir() else []
+    if reports:
+        print(f"IKU report: {reports[-1]} (also .xlsx; other years and PDF: iku report)")
+    if (docs_dir() / "index.html").is_file():
+        print(f"dbt docs: {docs_dir() / 'static_index.html'} (served by iku docs)")
 
 
 def _print_latest(url: str) -> None:
