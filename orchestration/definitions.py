@@ -5,10 +5,12 @@ from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
     Definitions,
+    RunFailureSensorContext,
     RunStatusSensorContext,
     ScheduleDefinition,
     define_asset_job,
     in_process_executor,
+    run_failure_sensor,
     run_status_sensor,
 )
 
@@ -72,6 +74,20 @@ def data_docs_after_blocked_refresh(context: RunStatusSensorContext, warehouse: 
     _build_data_docs(context, warehouse)
 
 
+@run_failure_sensor(
+    name="alert_on_failed_refresh",
+    monitored_jobs=[nightly_refresh],
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Tell people a refresh failed: record it in dq.run_alerts, e-mail it (IKU_SMTP_HOST, "
+    "IKU_ALERT_TO) and post it to IKU_ALERT_WEBHOOK_URL, once per run (docs/operations.md).",
+)
+def alert_on_failed_refresh(context: RunFailureSensorContext, warehouse: WarehouseResource) -> None:
+    from orchestration.alerts import alert_run_failure, failure_of_run
+
+    failure = failure_of_run(context.instance, context.dagster_run, context.failure_event.message)
+    alert_run_failure(warehouse.engine, failure, log=context.log.info)
+
+
 def build_definitions(resources: dict[str, object] | None = None) -> Definitions:
     """The code location; tests pass their own resources, everyone else the environment's.
 
@@ -82,7 +98,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
         asset_checks=gx_checks,
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
-        sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh],
+        sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh, alert_on_failed_refresh],
         executor=in_process_executor,
         # callers that predate SIMPEG get the drop folder's demo database, if any
         resources={"simpeg": SimpegResource(), **(resources if resources is not None else build_resources())},

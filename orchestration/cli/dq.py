@@ -1,4 +1,5 @@
-"""`iku dq`: the open quality failures by unit, acknowledgements, history and Data Docs."""
+"""`iku dq`: failed refreshes, the open quality failures by unit, acknowledgements, history and
+Data Docs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ iku dq                                 # open failures of the latest evaluation,
 iku dq --unit INKA --format json
 iku dq ack raw_siasn_pns_nip_valid --note "SIASN correction requested" --expires 2026-02-28
 iku dq history --check raw_siasn_pns_nip_valid
+iku dq alerts --limit 20               # failed refreshes and whom they were sent to
 iku dq docs                            # rebuild the Data Docs now
 """
 
@@ -66,6 +68,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q = add_command(dq, "history", "recent results, newest first", "iku dq history --check CHECK --limit 20")
     q.add_argument("--check", help="only this check")
     q.add_argument("--limit", type=int, default=50, help="at most this many results")
+    q = add_command(
+        dq,
+        "alerts",
+        "failed refreshes, newest first: when, failed steps, reason, e-mail and webhook outcome",
+        "iku dq alerts --limit 20 --format json",
+    )
+    q.add_argument("--limit", type=int, default=20, help="at most this many alerts")
+    q.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     add_command(dq, "docs", "rebuild the Data Docs and print the index path", "iku dq docs")
     q = add_command(
         dq,
@@ -130,6 +140,8 @@ def cmd_dq(args: argparse.Namespace) -> int:
             return EXIT_OK
         if action == "quarantine":
             return _dq_quarantine(engine, args)
+        if action == "alerts":
+            return _dq_alerts(engine, args)
         return _dq_list(engine, args)
     finally:
         engine.dispose()
@@ -155,6 +167,7 @@ def _dq_list(engine, args: argparse.Namespace) -> int:
         json.dump([{k: plain(r[k]) for k in keep} for r in rows], sys.stdout, indent=2, default=str)
         print()
         return EXIT_OK
+    _print_alerts(_alerts(engine))
     quarantine = _quarantine(engine, args.unit)
     if not rows and not quarantine:
         print("No open quality failures." if not args.all else "No quality results recorded yet.")
@@ -187,6 +200,47 @@ def _dq_list(engine, args: argparse.Namespace) -> int:
             print(f"      run {r['run_id']} at {r['checked_at']:%Y-%m-%d %H:%M}")
         if unit in held:
             _print_quarantine(held[unit])
+    return EXIT_OK
+
+
+def _alerts(engine, limit: int | None = None) -> list[dict]:
+    """The newest failed-refresh alerts (dq.run_alerts), terminal-safe."""
+    from orchestration.alerts import RECENT, recent_alerts
+    from orchestration.exports import terminal_safe
+
+    return [{k: terminal_safe(v) for k, v in r.items()} for r in recent_alerts(engine, limit or RECENT)]
+
+
+def _print_alerts(rows: list[dict]) -> None:
+    from orchestration.alerts import TIMEZONE
+
+    if not rows:
+        return
+    print("Failed refreshes (newest first; all: iku dq alerts)")
+    for r in rows:
+        steps = ", ".join(r["failed_steps"] or []) or "-"
+        when = r["failed_at"].astimezone(TIMEZONE)
+        print(f"  RUN FAILED    {when:%Y-%m-%d %H:%M} WIT  {r['job_name']} run {r['run_id']}")
+        print(f"      failed steps: {steps}")
+        print(f"      reason: {r['message']}")
+        channels = [
+            f"{name} {r[name]}" + (f" ({r[f'{name}_detail']})" if r[f"{name}_detail"] else "")
+            for name in ("email", "webhook")
+        ]
+        print(f"      alert: {'; '.join(channels)}")
+    print()
+
+
+def _dq_alerts(engine, args: argparse.Namespace) -> int:
+    rows = _alerts(engine, args.limit)
+    if args.format == "json":
+        json.dump([{k: plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2, default=str)
+        print()
+        return EXIT_OK
+    if not rows:
+        print("No failed refresh recorded.")
+        return EXIT_OK
+    _print_alerts(rows)
     return EXIT_OK
 
 

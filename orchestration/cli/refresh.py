@@ -85,6 +85,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             with DagsterInstance.get() as instance:
                 recovery.recover(engine, instance, run_id, say=print)
                 result, progress = _execute(instance, run_id, args.log_level)
+                if not result.success:
+                    _alert(engine, instance, result)
         finally:
             engine.dispose()
         code = _report_refresh(url, result, progress, began)
@@ -92,6 +94,21 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         return code
     finally:
         lock.release(outcome)
+
+
+def _alert(engine, instance, result) -> None:
+    """Tell people the run failed (docs/operations.md), as the failure sensor would; never raises."""
+    from dagster import DagsterEventType
+
+    from orchestration.alerts import alert_run_failure, failure_of_run, one_line
+
+    try:
+        ended = [e for e in result.all_events if e.event_type == DagsterEventType.RUN_FAILURE]
+        failure = failure_of_run(instance, result.dagster_run, ended[0].message if ended else None)
+    except Exception as exc:  # the refresh's own report comes first
+        print(f"Run alert not sent: {one_line(f'{type(exc).__name__}: {exc}')}")
+        return
+    alert_run_failure(engine, failure, log=print)
 
 
 def _execute(instance, run_id: str, log_level: str):
