@@ -20,6 +20,7 @@ from orchestration.assets.publish import build_publish_asset
 from orchestration.assets.raw import raw_assets
 from orchestration.assets.report import iku_report
 from orchestration.assets.simpeg import simpeg_assets
+from orchestration.checks.freshness import freshness_checks
 from orchestration.checks.gx_checks import gx_checks
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
 
@@ -95,7 +96,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
     warehouse resource is set up once per run, and holds the run's refresh lock for all of it."""
     return Definitions(
         assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report, dbt_docs_asset],
-        asset_checks=gx_checks,
+        asset_checks=[*gx_checks, *freshness_checks],
         jobs=[nightly_refresh],
         schedules=[nightly_schedule],
         sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh, alert_on_failed_refresh],

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import sqlalchemy as sa
-from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from dagster import ConfigurableResource, EnvVar, Failure, InitResourceContext, MetadataValue
 from pydantic import PrivateAttr
 
 from orchestration import recovery, run_lock
@@ -88,6 +88,30 @@ class SourceDropResource(ConfigurableResource):
 
     def folder(self) -> Path:
         return Path(self.path)
+
+    def readable_folder(self) -> Path:
+        """The drop folder, which must exist and be readable: else the step fails, naming it. A
+        run the schedule starts must not report "no file delivered, previous data kept" for every
+        source when it cannot see the folder at all (`iku refresh` refuses before the run)."""
+        folder = self.folder()
+        problem = None
+        if not folder.exists():
+            problem = "does not exist"
+        elif not folder.is_dir():
+            problem = "is not a folder"
+        else:
+            try:
+                with os.scandir(folder) as entries:
+                    next(entries, None)
+            except OSError as exc:
+                problem = f"cannot be read ({exc.strerror or exc})"
+        if problem is None:
+            return folder
+        raise Failure(
+            description=f"the drop folder {folder} (IKU_SOURCES_DIR) {problem}: nothing was loaded, "
+            "the previous raw data is kept",
+            metadata={"folder": MetadataValue.path(str(folder)), "problem": problem},
+        )
 
 
 class SimpegResource(ConfigurableResource):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dagster import AssetKey, DagsterInstance
 
 from orchestration import dbt_docs
+from orchestration.checks.deliveries import checked_sources
 from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
 from orchestration.report import default_path
@@ -54,7 +55,10 @@ def test_nightly_refresh_materializes_checks_and_publishes(engine, database_url,
     checks = first.get_asset_check_evaluations()
     gx = {c.check_name for c in checks if c.asset_key == AssetKey(["marts", "fct_iku"])}
     assert {"fct_iku_bkd_1_3_present", "fct_iku_persen_in_range"} <= gx
-    assert checks and all(c.passed for c in checks)
+    # the freshness checks judge the fixed demo date against the real today: WARN at worst
+    fresh = [c for c in checks if c.check_name.endswith("_fresh")]
+    assert len(fresh) == len(checked_sources()) and all(c.passed or c.severity.value == "WARN" for c in fresh)
+    assert checks and all(c.passed for c in checks if c not in fresh)
     rows = _published(engine)
     assert any(r[1] == "BKD-1.3" for r in rows)
     # the leadership's report of the newest year, written after the publish

@@ -15,6 +15,7 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance
 
 from orchestration import cli
 from orchestration.checks.data_docs import build_data_docs
+from orchestration.checks.deliveries import checked_sources
 from orchestration.checks.dq_store import clean_keys, evaluate, route, today_wit
 from orchestration.checks.gx_checks import check_result
 from orchestration.checks.gx_runner import CheckSpec, ExpectationSpec, load_suites, run_check
@@ -214,7 +215,9 @@ def test_refresh_with_defects_reports_them_and_leaks_nothing(
     gx_names = {s.name for s in load_suites()}
     # the raw checks ran (the fct_iku ones only when dbt built the candidate marts)
     assert {s.name for s in load_suites() if s.asset[0] == "raw"} <= {r["check_name"] for r in results}
-    assert {r["check_name"] for r in results if r["suite"] != "dbt"} <= gx_names
+    assert {r["check_name"] for r in results if r["suite"] not in ("dbt", "freshness")} <= gx_names
+    # every raw source's freshness is judged beside them (issue 13)
+    assert {f"raw_{s.raw_table}_fresh" for s in checked_sources()} <= {r["check_name"] for r in results}
     # the build's dbt tests are recorded beside them (issue 12), each on a dbt asset
     dbt_rows = [r for r in results if r["suite"] == "dbt"]
     assert dbt_rows and not {r["check_name"] for r in dbt_rows} & gx_names

@@ -280,12 +280,13 @@ def build_raw_files_asset(contracts: list[Contract]) -> AssetsDefinition:
         warehouse: WarehouseResource,
         source_drop: SourceDropResource,
     ) -> Iterator[MaterializeResult]:
+        folder = source_drop.readable_folder()  # a folder that is not there fails the run, named
         engine = warehouse.engine()
         with retry_on_transient(context, "load: the audit tables"):
             ensure_audit(engine)  # before the threads, which would queue on its lock
         chosen = [c for key, c in by_key.items() if key in context.selected_asset_keys]
         failed = []
-        for outcome in _load_concurrently(context, engine, source_drop.folder(), chosen):
+        for outcome in _load_concurrently(context, engine, folder, chosen):
             if outcome.error is not None:
                 failed.append(outcome)
             else:
@@ -316,7 +317,7 @@ DROP_FOLDER_KEY = AssetKey(["raw", "drop_folder"])
     ],
 )
 def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource) -> Iterator:
-    folder = source_drop.folder()
+    folder = source_drop.readable_folder()
     claimed = {c.name: [p.name for p in files_for(c, folder)] for c in load_contracts().values()}
     unclaimed = [str(p.relative_to(folder)) for p in unclaimed_files(folder)]
     for name in unclaimed:

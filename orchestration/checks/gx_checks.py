@@ -12,6 +12,7 @@ metadata `outcome: acknowledged`.
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from dagster import (
     AssetCheckExecutionContext,
@@ -26,7 +27,7 @@ from dagster import (
 )
 
 from orchestration.checks.dq_store import Evaluation, evaluate_suite
-from orchestration.checks.gx_runner import CheckSpec, run_suite, suites
+from orchestration.checks.gx_runner import CheckOutcome, CheckSpec, run_suite, suites
 from orchestration.resources import WarehouseResource
 from orchestration.transient import retry_on_transient
 
@@ -87,6 +88,28 @@ def _log(context: AssetCheckExecutionContext, spec: CheckSpec, evaluation: Evalu
         context.log.warning(f"{spec.name} [WARN] failed (publishes, reported). Routed to {who}.")
 
 
+NOT_DELIVERED = "not delivered: no delivery of {source} was ever loaded (belum pernah dikirim)"
+
+
+def _undelivered_as_such(
+    warehouse: WarehouseResource, specs: list[CheckSpec], outcomes: dict[str, CheckOutcome]
+) -> dict[str, CheckOutcome]:
+    """A failed check of a raw source never delivered reads "not delivered", not its empty
+    table's observed values (a row count of 0): its freshness check says the same."""
+    from orchestration.checks.deliveries import delivered_sources, source_of_table
+
+    sources = {s.name: source_of_table(s.asset[-1]) for s in specs if s.asset[0] == "raw"}
+    if not any(not outcomes[name].success for name in sources):
+        return outcomes
+    delivered = delivered_sources(warehouse.engine())
+    return {
+        name: replace(o, note=NOT_DELIVERED.format(source=sources[name]))
+        if not o.success and sources.get(name) not in (None, *delivered)
+        else o
+        for name, o in outcomes.items()
+    }
+
+
 def _check_key(spec: CheckSpec) -> AssetCheckKey:
     return AssetCheckKey(AssetKey(list(spec.asset)), spec.name)
 
@@ -115,7 +138,7 @@ def build_suite_checks(suite: str, specs: tuple[CheckSpec, ...]) -> AssetChecksD
         chosen = [by_key[k] for k in by_key if k in context.selected_asset_check_keys]
         context.log.info(f"{suite}: {len(chosen)} of {len(specs)} checks, one validation per query")
         with retry_on_transient(context, f"checks {suite}"):  # a lost connection, not bad data
-            outcomes = run_suite(chosen, url)
+            outcomes = _undelivered_as_such(warehouse, chosen, run_suite(chosen, url))
             checked = [(spec, outcomes[spec.name]) for spec in chosen]
             evaluations = evaluate_suite(warehouse.engine(), checked, context.run.run_id)
         errors = {o.error for o in outcomes.values() if o.error}

@@ -99,6 +99,7 @@ class CheckOutcome:
     success: bool
     expectations: tuple[ExpectationOutcome, ...]
     gx_result: dict[str, Any] | None = None  # the sanitized GX validation result (for Data Docs)
+    note: str | None = None  # what was observed, in words, instead of the expectations' values
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -119,7 +120,9 @@ class CheckOutcome:
 
     @property
     def observed_summary(self) -> str | None:
-        """One line for the failed expectations (or every one when the check passed)."""
+        """One line for the failed expectations (or every one when the check passed), or the note."""
+        if self.note:
+            return self.note
         shown = self.failed or list(self.expectations)
         parts = [f"{e.type}: {e.observed}" for e in shown if e.observed is not None]
         return "; ".join(parts)[:2000] if parts else None

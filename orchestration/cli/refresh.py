@@ -153,6 +153,8 @@ def _report_refresh(url: str, result, progress, began: float) -> int:
     """The end-of-run report: checks, publish, the IKU, Data Docs, the time of each stage."""
     from dagster import AssetKey
 
+    from orchestration.checks.deliveries import checked_sources
+    from orchestration.checks.freshness import check_name
     from orchestration.checks.gx_runner import load_suites
     from orchestration.progress import STAGES, write_timings
 
@@ -170,7 +172,8 @@ def _report_refresh(url: str, result, progress, began: float) -> int:
     )
 
     gx_names = {spec.name for spec in load_suites()}
-    dbt_tests = [e for e in evaluations if e.check_name not in gx_names]
+    fresh_names = {check_name(s) for s in checked_sources()}  # raw_<table>_fresh: not dbt tests
+    dbt_tests = [e for e in evaluations if e.check_name not in gx_names | fresh_names]
     print(
         f"\nQuality checks: {len(evaluations)} evaluated, "
         f"{sum(not e.passed for e in evaluations)} failed "

@@ -13,9 +13,11 @@ row carries in it).
 
 from __future__ import annotations
 
+import calendar
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -154,6 +156,70 @@ class Link:
         return f"{column}_in_{'_or_'.join(t.partition('.')[0] for t in self.to)}"
 
 
+# How often a source arrives: its period, and the Indonesian word stewards read in a freshness report.
+CADENCES = {
+    "daily": "harian",
+    "weekly": "mingguan",
+    "monthly": "bulanan",
+    "quarterly": "triwulanan",
+    "yearly": "tahunan",
+}
+_CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, the month's last day where it is shorter (31 Jan + 1 = 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often a source is delivered (`every`) and how many days late a delivery may be
+    before its source counts as late (`grace_days`). In a contract: `cadence: monthly` or
+    `cadence: {every: monthly, grace_days: 15, about: why}`. See docs/sources.md, "Freshness"."""
+
+    every: str
+    grace_days: int = 0
+    about: str | None = None  # why this cadence, for stewards
+
+    @classmethod
+    def parse(cls, raw: Any, where: str) -> Cadence:
+        if isinstance(raw, str):
+            raw = {"every": raw}
+        if not isinstance(raw, dict) or "every" not in raw or set(raw) - {"every", "grace_days", "about"}:
+            raise ValueError(
+                f"{where}: cadence is one of {sorted(CADENCES)}, or {{every, grace_days, about}}"
+            )
+        every, grace = str(raw["every"]), raw.get("grace_days", 0)
+        if every not in CADENCES:
+            raise ValueError(f"{where}: cadence {every!r} is not one of {sorted(CADENCES)}")
+        if isinstance(grace, bool) or not isinstance(grace, int) or grace < 0:
+            raise ValueError(
+                f"{where}: cadence grace_days must be a whole number of days >= 0, got {grace!r}"
+            )
+        return cls(every, grace, " ".join(str(raw["about"]).split()) if raw.get("about") else None)
+
+    @property
+    def label(self) -> str:
+        """The Indonesian word: bulanan, tahunan, harian, ..."""
+        return CADENCES[self.every]
+
+    def due_by(self, delivered: date) -> date:
+        """The last day the next delivery may arrive after one dated `delivered`: one period
+        later, plus the grace days."""
+        if self.every in _CADENCE_MONTHS:
+            following = _add_months(delivered, _CADENCE_MONTHS[self.every])
+        else:
+            following = delivered + timedelta(days=1 if self.every == "daily" else 7)
+        return following + timedelta(days=self.grace_days)
+
+    def describe(self) -> str:
+        grace = f", {self.grace_days} day(s) of grace" if self.grace_days else ""
+        return f"{self.every} ({self.label}){grace}"
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -193,6 +259,8 @@ class Contract:
     as_of_required: bool = False
     # hold (load nothing of) a file with fewer rows than this share of the previous export's
     hold_below_share: float | None = None
+    # how often it arrives: the freshness check (orchestration/checks/freshness.py) reads it
+    cadence: Cadence | None = None
 
     @property
     def loaded_columns(self) -> list[Column]:
@@ -251,7 +319,12 @@ def _parse(path: Path) -> Contract:
         columns=tuple(columns),
         as_of_required=bool(data.get("as_of_required", False)),
         hold_below_share=data.get("hold_below_share_of_previous"),
+        cadence=Cadence.parse(data["cadence"], path.name) if "cadence" in data else _no_cadence(path.name),
     )
+
+
+def _no_cadence(where: str) -> Cadence:
+    raise ValueError(f"{where}: no cadence: say how often the source arrives (cadence: monthly, ...)")
 
 
 def _check_links(contracts: dict[str, Contract]) -> None:

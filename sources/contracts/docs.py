@@ -40,6 +40,48 @@ a spreadsheet turned into `1.96608E+17` is rejected. Yes/no fields (type `boolea
 {BOOLEAN_FORMS} in any case, with spaces around; an empty one is "not stated"
 (read as no where a rule needs an answer, and said so in the field's note).
 
+## Freshness: a source that stopped arriving
+
+Each contract says how often its source arrives (`cadence`: `daily`, `weekly`, `monthly`,
+`quarterly` or `yearly`, with `grace_days` and why: listed per source below). By their meaning:
+the SIASN exports (SIASN PNS and the riwayat exports, delivered together after each monthly
+SIASN synchronisation), the attendance files and the PIN map, and the registers brought up to
+date every month (documents, disciplinary cases, services, finance reports) are monthly; the
+targets (target IKU), the external scores, the assessment results, the formasi register, the
+peta jabatan and the holiday calendar are yearly; the SIMPEG tables (docs/simpeg.md, not a
+contract: `cadence` in `sources/simpeg/simpeg.yml`) are extracted by the warehouse every night,
+daily with one day of grace.
+
+After each load, the check `raw_<source>_fresh` (severity WARN: the night still publishes, the
+source's previous data stays in force) judges the source's **latest delivery**: the newest of
+its loads in `audit.load_batches` (outcome `loaded` or `unchanged`), dated by
+
+1. the as-of date in its file name (`siasn_pns_2025-12-31.csv`), or a SIMPEG table's
+   extraction date;
+2. else the last day of the month its file name names (`presensi_harian_2025-12.csv`:
+   2025-12-31);
+3. else the day (WIT) that file's content was loaded (`register_layanan_kp_2025.xlsx`, which
+   names only its year): an identical file dropped again is not loaded again and does not
+   count as a new delivery.
+
+On today's date (the warehouse's clock, `IKU_TODAY` when set) the source is
+
+- **fresh** while today is no later than the delivery date plus one period (a month, a year,
+  a day; 31 January + 1 month = 28 February) plus the grace days;
+- **late** after that: `terlambat: tidak ada kiriman sejak 2025-12-31, seharusnya bulanan (late:
+  not delivered since 2025-12-31, due by 2026-02-15; ...)`;
+- **never delivered** when no load of it was ever recorded: `belum pernah dikirim` (its other
+  failing checks, e.g. an empty table, then read `not delivered` as well).
+
+The result is recorded in `dq.check_results` like every quality check, routed to the source's
+steward and penanggung jawab, and listed by `iku dq`; a steward may acknowledge it
+(`iku dq ack raw_<source>_fresh ...`) while a delivery is known to be late.
+
+A drop folder that does not exist, is not a folder or cannot be read fails the load step
+(`raw_files`) with a message naming the folder: nothing is loaded, the previous raw data stays,
+and the run fails, whether started by `iku refresh` (which refuses before the run) or by the
+schedule.
+
 ## What happens to a bad row
 
 A row that cannot be read (wrong number of fields, an empty mandatory field, a value that is
@@ -194,6 +236,9 @@ def render() -> str:
             f"- key: {', '.join(f'`{k}`' for k in c.key) or '-'}\n"
             f"- steward: {c.steward}; penanggung jawab: {c.penanggung_jawab}\n"
         )
+        if c.cadence is not None:
+            why = f": {c.cadence.about}" if c.cadence.about else ""
+            out.append(f"- arrives {c.cadence.describe()}{why} (`raw_{c.raw_table}_fresh`)\n")
         if c.as_of_required:
             out.append("- the as-of date in the file name is required: every file is kept by that date\n")
         if c.hold_below_share is not None:

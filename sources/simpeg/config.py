@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from sources.contracts import COLUMN_TYPES, Column, Contract, load_contracts, normalize_header
+from sources.contracts import COLUMN_TYPES, Cadence, Column, Contract, load_contracts, normalize_header
 
 CONFIG_PATH = Path(__file__).with_name("simpeg.yml")
 CONFIG_ENV = "IKU_SIMPEG_CONFIG"
@@ -94,6 +94,9 @@ def parse_table(origin: str, defaults: dict, raw: dict) -> TableConfig:
         key=key,
         watermark=watermark or None,
         columns=columns,
+        cadence=Cadence.parse(raw["cadence"], f"{origin}: table {name}")
+        if "cadence" in raw
+        else defaults["cadence"],
     )
 
 
@@ -101,7 +104,9 @@ def parse_config(data: dict, origin: str = "simpeg.yml") -> dict[str, TableConfi
     """Every table of a parsed mapping file, by name; raw tables may not collide with contracts."""
     if not isinstance(data, dict) or not data.get("tables"):
         raise ValueError(f"{origin}: expected a mapping with 'steward' and a list of 'tables'")
-    defaults = {"steward": data.get("steward", "Bidang INKA")}
+    defaults: dict = {"steward": data.get("steward", "Bidang INKA")}
+    # every table is extracted each night: late after a day and its grace without an extraction
+    defaults["cadence"] = Cadence.parse(data.get("cadence", {"every": "daily", "grace_days": 1}), origin)
     if data.get("penanggung_jawab"):
         defaults["penanggung_jawab"] = data["penanggung_jawab"]
     tables: dict[str, TableConfig] = {}
@@ -142,6 +147,7 @@ class TableConfig:
     key: tuple[str, ...]  # warehouse names
     watermark: str | None  # a source column that grows whenever a row changes (updated_at)
     columns: tuple[Column, ...]
+    cadence: Cadence | None = None  # how often it is extracted (the freshness check)
 
     @property
     def label(self) -> str:
@@ -175,4 +181,5 @@ class TableConfig:
             raw_table=self.raw_table,
             key=self.key,
             columns=self.columns,
+            cadence=self.cadence,
         )
