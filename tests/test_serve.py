@@ -208,6 +208,10 @@ def test_serve_runs_ui_and_daemon_launches_queued_runs_in_process_and_stops_on_s
             m[1]: int(m[2]) for m in re.finditer(r"(dagster-\w+): started \(pid (\d+)\)", log.read_text())
         }
         assert set(pids) == {"dagster-webserver", "dagster-daemon"}
+        instance_yaml = (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
+        password = parse_url(database_url).password  # the embedded server's has one; PG15's may not
+        assert "storage:\n  postgres:" in instance_yaml and "max_concurrent_runs: 1" in instance_yaml
+        assert not password or password not in instance_yaml
 
         # a run launched from the UI: queued, started by the daemon, executed in one process
         selector = {
