@@ -17,6 +17,16 @@ of a write can lose or damage the newest history. The refresh's own record
 
 `iku` writes `$DAGSTER_HOME/dagster.yaml` to use it (`instance_yaml`); a `dagster.yaml` of the
 operator's own is left alone.
+
+With an external warehouse (IKU_WAREHOUSE_URL), the instance's run, event-log and schedule storage
+is that PostgreSQL instead (dagster-postgres), in a schema of its own (`dagster`), so that a
+server's history survives its disk and is backed up with the warehouse. dagster.yaml names the
+host, port, database and user, never the password: Dagster reads it from IKU_PG_PASSWORD (`env:`),
+which `iku` sets from the URL before it starts Dagster (orchestration.cli.environment).
+
+Either way, runs that Dagster launches (the schedule, the UI) go through its run queue, one at a
+time (`run_queue.max_concurrent_runs: 1`), and execute in one process (the Definitions'
+in-process executor).
 """
 
 from __future__ import annotations
@@ -37,8 +47,13 @@ from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 
+from orchestration.warehouse import ConnectionParts, make_engine
+
 ENGINES_KEPT = 16  # database files with an engine kept (the index and the newest runs)
 MARKER = "# written by iku (orchestration/dagster_storage.py)"
+STORAGE_SCHEMA = "dagster"  # in the external warehouse's database
+PASSWORD_ENV = "IKU_PG_PASSWORD"  # set by iku from IKU_WAREHOUSE_URL (warehouse.dbt_env)
+MAX_CONCURRENT_RUNS = 1  # a small server: one run at a time, the next ones queued
 
 
 def _no_flush_per_commit(dbapi_connection: Any, _record: Any) -> None:
@@ -92,12 +107,26 @@ class IkuSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines.clear()
 
 
-def instance_yaml(dagster_home: Path) -> str:
-    """The `dagster.yaml` iku writes: no telemetry, the event log above in Dagster's usual place."""
+def _postgres_storage(warehouse: ConnectionParts) -> str:
+    """dagster-postgres on the warehouse's database, schema `dagster`, the password from the env."""
+    password = f"      password:\n        env: {PASSWORD_ENV}\n" if warehouse.password else ""
     return (
-        f"{MARKER}\n"
-        "telemetry:\n"
-        "  enabled: false\n"
+        "storage:\n"
+        "  postgres:\n"
+        "    postgres_db:\n"
+        f"      username: {json.dumps(warehouse.user)}\n"
+        f"{password}"
+        f"      hostname: {json.dumps(warehouse.host)}\n"
+        f"      port: {warehouse.port}\n"
+        f"      db_name: {json.dumps(warehouse.dbname)}\n"
+        "      params:\n"
+        f'        options: "-c search_path={STORAGE_SCHEMA}"\n'
+        '      scheme: "postgresql+psycopg2"\n'  # SQLAlchemy 2.1 reads plain postgresql as psycopg 3
+    )
+
+
+def _sqlite_event_log(dagster_home: Path) -> str:
+    return (
         "event_log_storage:\n"
         "  module: orchestration.dagster_storage\n"
         "  class: IkuSqliteEventLogStorage\n"
@@ -106,13 +135,38 @@ def instance_yaml(dagster_home: Path) -> str:
     )
 
 
-def write_instance_yaml(dagster_home: Path) -> None:
+def instance_yaml(dagster_home: Path, warehouse: ConnectionParts | None = None) -> str:
+    """The `dagster.yaml` iku writes: no telemetry; the storage in the external `warehouse` when
+    given, else the event log above in Dagster's usual place; one run at a time from the queue."""
+    storage = _postgres_storage(warehouse) if warehouse is not None else _sqlite_event_log(dagster_home)
+    return (
+        f"{MARKER}\n"
+        "telemetry:\n"
+        "  enabled: false\n"
+        f"{storage}"
+        "run_queue:\n"
+        f"  max_concurrent_runs: {MAX_CONCURRENT_RUNS}\n"
+    )
+
+
+def write_instance_yaml(dagster_home: Path, warehouse: ConnectionParts | None = None) -> None:
     """Write it unless the operator wrote a dagster.yaml of their own (iku's first one, before the
     event log above, held only the telemetry setting: that one is replaced)."""
     path = dagster_home / "dagster.yaml"
     earlier = "telemetry:\n  enabled: false\n"
+    wanted = instance_yaml(dagster_home, warehouse)
     if path.exists():
         text = path.read_text()
-        if text == instance_yaml(dagster_home) or (text != earlier and not text.startswith(MARKER)):
+        if text == wanted or (text != earlier and not text.startswith(MARKER)):
             return
-    path.write_text(instance_yaml(dagster_home))
+    path.write_text(wanted)
+
+
+def ensure_storage_schema(url: str) -> None:
+    """The schema Dagster's tables go to in the external warehouse (Dagster creates the tables)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"create schema if not exists {STORAGE_SCHEMA}")
+    finally:
+        engine.dispose()

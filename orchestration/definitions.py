@@ -3,6 +3,7 @@
 from dagster import (
     AssetSelection,
     DagsterRunStatus,
+    DefaultScheduleStatus,
     DefaultSensorStatus,
     Definitions,
     RunFailureSensorContext,
@@ -23,6 +24,7 @@ from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.freshness import freshness_checks
 from orchestration.checks.gx_checks import gx_checks
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
+from orchestration.settings import nightly_schedule_on
 
 MART_KEYS = sorted(k for k in iku_dbt_assets.keys if k.path[0] == "marts")
 publish_asset = build_publish_asset(MART_KEYS)
@@ -42,7 +44,8 @@ nightly_schedule = ScheduleDefinition(
     job=nightly_refresh,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Jayapura",
-    description="Every night at 02:00 WIT.",
+    description="Every night at 02:00 WIT (on by default: it ticks wherever a Dagster daemon runs).",
+    default_status=DefaultScheduleStatus.RUNNING if nightly_schedule_on() else DefaultScheduleStatus.STOPPED,
 )
 
 

@@ -9,6 +9,8 @@ all read the same values:
 - ``IKU_SOURCES_DIR``: the drop folder where stewards deliver source files; unset, demo
   sources are generated under ``<IKU_HOME>/demo-sources``.
 - ``DAGSTER_HOME``: Dagster's instance folder (default ``<IKU_HOME>/dagster``).
+- ``IKU_NIGHTLY_SCHEDULE``: ``off`` leaves the 02:00 schedule stopped until someone starts it in
+  the UI (a deployment that runs ``iku refresh`` from cron instead); default on.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def sources_dir() -> Path:
 def dagster_home() -> Path:
     value = os.environ.get("DAGSTER_HOME")
     return Path(value).expanduser().resolve() if value else iku_home() / "dagster"
+
+
+def nightly_schedule_on() -> bool:
+    """Whether the nightly schedule is on by default (IKU_NIGHTLY_SCHEDULE, default on). It only
+    ticks under a Dagster daemon (`iku serve`, `iku ui`), never in tests or `iku refresh`."""
+    return os.environ.get("IKU_NIGHTLY_SCHEDULE", "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def quiet_third_parties() -> None:

@@ -10,7 +10,8 @@ iku warehouse start|stop|url|status   the embedded warehouse (URLs print with th
 iku env [--with-secrets]         shell exports for running dbt or psql by hand (eval "$(iku env)")
 iku reader add|remove|list NAME  logins for analysts and BI tools: read marts and reference only
 iku docs [--generate]            the dbt docs of the published marts on http://127.0.0.1:8580/
-iku ui                           the Dagster UI on this code location
+iku ui                           the Dagster UI on this code location (dagster dev)
+iku serve [--host H] [--port P]  the deployment: the Dagster UI and daemon (02:00 WIT schedule) until stopped
 
 One module per command group; each has `register(subparsers)`, which adds its parser(s) and
 sets their handler (`func`). A new command group is a module here and one entry in COMMANDS.
@@ -27,7 +28,7 @@ import sys
 import traceback
 
 from orchestration import settings
-from orchestration.cli import demo, docs, dq, refresh, report, show, ui, warehouse
+from orchestration.cli import demo, docs, dq, refresh, report, serve, show, ui, warehouse
 from orchestration.cli.arguments import HelpFormatter, Parser
 from orchestration.cli.errors import (
     EXIT_BUSY,
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 # the command groups, in the order `iku --help` lists them
-COMMANDS = [refresh, show, report, demo, dq, docs, warehouse, ui]
+COMMANDS = [refresh, show, report, demo, dq, docs, warehouse, ui, serve]
 
 DISTRIBUTION = "gudang-iku"  # pyproject.toml's [project] name
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it

@@ -12,17 +12,22 @@ import sqlalchemy as sa
 
 from orchestration import settings
 from orchestration.cli.errors import EXIT_SOURCES, EXIT_WAREHOUSE, CliError
-from orchestration.dagster_storage import write_instance_yaml
-from orchestration.warehouse import dbt_env, ensure_warehouse, is_external, make_engine
+from orchestration.dagster_storage import ensure_storage_schema, write_instance_yaml
+from orchestration.warehouse import dbt_env, ensure_warehouse, is_external, make_engine, parse_url
 from sources.redact import mask_url, redact
 
 
 def prepare_environment() -> None:
+    """DAGSTER_HOME and its dagster.yaml: with IKU_WAREHOUSE_URL, Dagster's storage in that
+    PostgreSQL, reading the password from IKU_PG_PASSWORD (set here, for Dagster's processes)."""
     settings.quiet_third_parties()
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    write_instance_yaml(home)
+    external = os.environ.get("IKU_WAREHOUSE_URL")
+    if external:
+        os.environ.update(dbt_env(external))
+    write_instance_yaml(home, parse_url(external) if external else None)
 
 
 def drop_folder() -> Path | None:
@@ -75,10 +80,13 @@ def warehouse_url() -> str:
 
 
 def start() -> tuple[Path, str]:
-    """What `refresh` and `ui` need first: Dagster's home, the sources and a running warehouse."""
+    """What `refresh`, `ui` and `serve` need first: Dagster's home (and its storage schema in an
+    external warehouse), the sources and a running warehouse."""
     prepare_environment()
     configured = drop_folder()  # before anything slow: a missing one stops at once
     url = warehouse_url()
+    if is_external():
+        ensure_storage_schema(url)
     folder = ensure_sources(configured)
     os.environ.update(dbt_env(url))
     return folder, url
