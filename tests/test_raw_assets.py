@@ -106,7 +106,7 @@ def test_a_lost_connection_retries_that_load_alone_and_bad_data_never(engine) ->
     assert len(calls) == 2 and time.monotonic() - began >= 2.0  # the first backoff
     level, message = queue.get_nowait()
     assert level == logging.WARNING
-    assert message.startswith("siasn_pns: load siasn_pns: the warehouse connection failed")
+    assert message.startswith("siasn_pns: load siasn_pns: the connection failed")
     assert "retry 1 of 4" in message
 
     def bad() -> None:
