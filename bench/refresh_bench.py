@@ -147,12 +147,15 @@ def _iku() -> str:
 
 
 def _dbt_layers(since: float) -> dict[str, float]:
-    """Seconds of dbt node execution by layer, from the newest run_results.json written since
-    `since` (summed over threads: a share of dbt's work, not of its wall time)."""
+    """Seconds of dbt node execution by layer, from the newest `dbt build`'s run_results.json
+    written since `since` (summed over threads: a share of dbt's work, not of its wall time).
+    The refresh's `dbt docs generate` writes one too, later, in its own target folder: not it."""
     candidates = [p for p in (REPO_ROOT / "target").rglob("run_results.json") if p.stat().st_mtime >= since]
-    if not candidates:
+    builds = [json.loads(p.read_text()) for p in sorted(candidates, key=lambda p: p.stat().st_mtime)]
+    builds = [b for b in builds if b.get("args", {}).get("which") == "build"]
+    if not builds:
         return {}
-    results = json.loads(max(candidates, key=lambda p: p.stat().st_mtime).read_text())["results"]
+    results = builds[-1]["results"]
     layers: dict[str, float] = {}
     for r in results:
         kind, _, name = r["unique_id"].split(".", 2)

@@ -14,13 +14,11 @@ code, indicator, unit, better, formula, and rumus, the same in formal Bahasa Ind
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT
+from orchestration.catalog import CATALOG_CSV, read_catalog
 
-CATALOG_CSV = REPO_ROOT / "dbt_project" / "seeds" / "iku_catalog.csv"
 DOCS_FILE = CATALOG_CSV.with_name("iku_catalog_formulas.md")
 BLOCK = "iku_catalog_formulas"
 COLUMNS = ("indicator_code", "indicator_name", "unit_of_measure", "direction", "formula", "rumus")
@@ -39,8 +37,7 @@ def _cell(text: str, code: str) -> str:
 
 def render(catalog_csv: Path = CATALOG_CSV) -> str:
     """The docs file the catalog renders to."""
-    with catalog_csv.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_catalog(catalog_csv)
     lines = [
         f"<!-- Generated from {catalog_csv.name} by `python -m orchestration.catalog_docs`: do not edit. -->",
         "",

@@ -19,10 +19,10 @@ import pytest
 import sqlalchemy as sa
 
 from orchestration.assets.publish import publish_marts
+from orchestration.catalog import read_catalog
 from orchestration.report import ReportError, read_report, write_report
 from orchestration.report import wording as w
 from orchestration.report.browser import BrowserError, dump_dom, find_chromium, print_pdf, screenshot
-from orchestration.report.data import read_catalog
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import make_engine
 

@@ -50,7 +50,7 @@ from dagster import (
 
 from orchestration.progress import NOTE
 from orchestration.resources import SourceDropResource, WarehouseResource
-from orchestration.transient import MAX_RETRIES, retry_on_transient
+from orchestration.transient import max_retries, retry_on_transient
 from sources.contracts import Contract, load_contracts
 from sources.drop_folder import files_for, refused_links, unclaimed_files
 from sources.load import RAW_SCHEMA, ensure_audit, load_files
@@ -126,8 +126,8 @@ class _Outcome:
 
 def _with_retries(log: _Lines, what: str, load: Callable[[], T]) -> T:
     """`load()`; after a lost connection, again after retry_on_transient's backoff, up to its
-    MAX_RETRIES; the last attempt's error, transient or not, propagates."""
-    for attempt in range(MAX_RETRIES):
+    max_retries() (IKU_RETRIES); the last attempt's error, transient or not, propagates."""
+    for attempt in range(max_retries()):
         try:
             with retry_on_transient(_Attempt(attempt, log), what):
                 return load()

@@ -10,7 +10,7 @@ while it runs) and the year before it (the LKjIP year once it has ended).
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from orchestration.report import ReportError, latest_year, write_report
+from orchestration.report import ReportError, latest_year, read_report, save
 from orchestration.resources import WarehouseResource
 
 REPORT_FORMATS = ("html", "xlsx")  # the PDF needs Chromium: `iku report --format pdf` on demand
@@ -32,14 +32,14 @@ def iku_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> 
     written = []
     if newest is not None:
         for year in (newest, newest - 1):
-            for fmt in REPORT_FORMATS:
-                try:
-                    written.append(write_report(engine, year, None, fmt))
-                except ReportError as exc:  # the newest year has data by definition
-                    if year == newest:
-                        raise
-                    context.log.info(f"no report for {year}: {exc}")
-                    break
+            try:
+                report = read_report(engine, year)
+            except ReportError as exc:  # the newest year has data by definition
+                if year == newest:
+                    raise
+                context.log.info(f"no report for {year}: {exc}")
+                continue
+            written += [save(report, fmt) for fmt in REPORT_FORMATS]
     for path in written:
         context.log.info(f"report: {path}")
     return MaterializeResult(metadata={"files": MetadataValue.json([str(p) for p in written])})

@@ -15,7 +15,6 @@ Nothing here reads a personal column: sample keys come from the suite's own `sam
 query and are filtered by `clean_keys`.
 """
 
-import csv
 import json
 import re
 from collections.abc import Sequence
@@ -27,15 +26,14 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from orchestration.catalog import read_catalog
 from orchestration.checks.gx_runner import CheckOutcome, CheckSpec
-from orchestration.settings import REPO_ROOT
 from sources.clock import today
 
 TIMEZONE = ZoneInfo("Asia/Jayapura")  # WIT: the agency's day decides when an acknowledgement expires
 MAX_SAMPLE_KEYS = 20
 MARTS_STEWARD, MARTS_PENANGGUNG_JAWAB = "Bidang INKA", "Kabid INKA"
 DBT_SUITE = "dbt"  # dq.check_results.suite of a dbt data test's result (orchestration.checks.dbt_tests)
-CATALOG = REPO_ROOT / "dbt_project" / "seeds" / "iku_catalog.csv"
 
 DQ_DDL = """
 create schema if not exists dq;
@@ -147,8 +145,7 @@ def _source_routes() -> dict[str, tuple[str, str]]:
 @cache
 def _catalog_routes() -> dict[str, tuple[str, str]]:
     """indicator code -> (unit_kerja, penanggung_jawab) of the IKU catalog."""
-    with CATALOG.open(encoding="utf-8", newline="") as fh:
-        return {r["indicator_code"]: (r["unit_kerja"], r["penanggung_jawab"]) for r in csv.DictReader(fh)}
+    return {r["indicator_code"]: (r["unit_kerja"], r["penanggung_jawab"]) for r in read_catalog()}
 
 
 def source_route(raw_table: str) -> tuple[str, str]:

@@ -4,14 +4,13 @@ Data Docs."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
 from orchestration.cli.arguments import add_command, iso_date
 from orchestration.cli.environment import warehouse_url
 from orchestration.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from orchestration.cli.output import plain, print_table
+from orchestration.cli.output import print_json, print_table
 from orchestration.warehouse import make_engine
 
 EXAMPLES = """
@@ -164,8 +163,7 @@ def _dq_list(engine, args: argparse.Namespace) -> int:
             "observed_value", "unexpected_count", "sample_keys", "run_id", "checked_at", "ack_id",
             "ack_note", "acknowledged_by", "ack_expires_on", "description",
         ]  # fmt: skip
-        json.dump([{k: plain(r[k]) for k in keep} for r in rows], sys.stdout, indent=2, default=str)
-        print()
+        print_json(rows, keep)
         return EXIT_OK
     _print_alerts(_alerts(engine))
     quarantine = _quarantine(engine, args.unit)
@@ -234,8 +232,7 @@ def _print_alerts(rows: list[dict]) -> None:
 def _dq_alerts(engine, args: argparse.Namespace) -> int:
     rows = _alerts(engine, args.limit)
     if args.format == "json":
-        json.dump([{k: plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2, default=str)
-        print()
+        print_json(rows)
         return EXIT_OK
     if not rows:
         print("No failed refresh recorded.")
@@ -273,8 +270,7 @@ def _print_quarantine(rows: list[dict]) -> None:
 def _dq_quarantine(engine, args: argparse.Namespace) -> int:
     rows = _quarantine(engine, args.unit, args.limit)
     if args.format == "json":
-        json.dump([{k: plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2, default=str)
-        print()
+        print_json(rows)
         return EXIT_OK
     if not rows:
         print("No quarantined rows in the current loads.")

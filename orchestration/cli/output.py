@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +19,12 @@ def plain(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def print_json(rows: list[dict], keys: list[str] | None = None) -> None:
+    """`rows` (only `keys`, else every key) as a JSON list on stdout, values as `plain` shows them."""
+    json.dump([{k: plain(r[k]) for k in (keys or r)} for r in rows], sys.stdout, indent=2, default=str)
+    print()
 
 
 def print_table(rows: list[dict], columns: list[str]) -> None:

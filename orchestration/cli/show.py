@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from orchestration.cli.arguments import add_command, year_number
 from orchestration.cli.environment import warehouse_url
 from orchestration.cli.errors import EXIT_FAILED, EXIT_OK
-from orchestration.cli.output import plain, print_table
+from orchestration.cli.output import plain, print_json, print_table
 from orchestration.warehouse import make_engine
 
 EXAMPLES = """
@@ -86,8 +85,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"No published IKU values for {args.year}.", file=sys.stderr)
         return EXIT_FAILED
     if args.format == "json":
-        json.dump([{k: plain(v) for k, v in r.items()} for r in rows], sys.stdout, indent=2)
-        print()
+        print_json(rows)
     elif args.format == "csv":
         from orchestration.exports import write_csv  # every text cell safe to open (OWASP)
 

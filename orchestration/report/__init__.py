@@ -18,7 +18,16 @@ from orchestration.report.data import Report, ReportError, latest_year, read_rep
 
 FORMATS = ("html", "xlsx", "pdf")
 
-__all__ = ["FORMATS", "Report", "ReportError", "default_path", "latest_year", "read_report", "write_report"]
+__all__ = [
+    "FORMATS",
+    "Report",
+    "ReportError",
+    "default_path",
+    "latest_year",
+    "read_report",
+    "save",
+    "write_report",
+]
 
 
 def reports_dir() -> Path:
@@ -49,8 +58,13 @@ def write_report(
     $IKU_HOME/reports/) and return the path. Raises ReportError or browser.BrowserError."""
     if fmt not in FORMATS:
         raise ReportError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    report = read_report(engine, year, quarter)
-    path = out or default_path(year, quarter, fmt)
+    return save(read_report(engine, year, quarter), fmt, out)
+
+
+def save(report: Report, fmt: str, out: Path | None = None) -> Path:
+    """Lay `report` (read once by read_report) out as `fmt` in `out` (default under
+    $IKU_HOME/reports/); several formats of one report share that one read."""
+    path = out or default_path(report.year, report.quarter, fmt)
     generated_at = datetime.now(UTC)
     if fmt == "xlsx":
         from orchestration.report.xlsx import write_xlsx

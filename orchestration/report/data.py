@@ -9,7 +9,6 @@ counts and values per indicator, period and OPD only.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,9 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from orchestration.assets.publish import MARTS_SCHEMA
-from orchestration.checks.dq_store import CATALOG, has_dq, latest_results
+from orchestration.catalog import read_catalog
+from orchestration.checks.dq_store import has_dq, latest_results
 
-# the Renstra period the trend charts cover at most (five years, as a Renstra runs)
+# the years the annual trend chart covers at most: the Renstra 2021-2026 of the agency runs six
 RENSTRA_YEARS = 6
 MARTS_CHECKS_ASSET = f"{MARTS_SCHEMA}/fct_iku"
 
@@ -106,17 +106,15 @@ def period_id(year: int, quarter: int | None) -> str:
     return f"{year}-Q{quarter}" if quarter else str(year)
 
 
-def read_catalog() -> list[dict[str, str]]:
-    """The catalog in its own order (agency first, then each unit as the Renstra lists them)."""
-    with CATALOG.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 FIGURE_COLUMNS = """
     indicator_code, period_id, period_year, period_quarter, scope, opd_id, opd_nama,
     numerator, denominator, value, value_kategori, target, capaian, status, null_reason,
     is_period_complete, reference_date, source_batch_ids
 """
+
+
+def _is_published(conn: sa.Connection) -> bool:
+    return conn.execute(sa.text(f"select to_regclass('{MARTS_SCHEMA}.fct_iku')")).scalar() is not None
 
 
 def _figure(row: Any) -> Figure:
@@ -196,7 +194,7 @@ def read_report(engine: sa.Engine, year: int, quarter: int | None = None) -> Rep
     """The report of `year` (or of its quarter `quarter`) from the published marts."""
     wanted = period_id(year, quarter)
     with engine.connect() as conn:
-        if conn.execute(sa.text(f"select to_regclass('{MARTS_SCHEMA}.fct_iku')")).scalar() is None:
+        if not _is_published(conn):
             raise ReportError("nothing is published yet: run `iku refresh` first")
         trend = _trend_periods(conn, year, quarter)
         rows = conn.execute(
@@ -222,9 +220,9 @@ def read_report(engine: sa.Engine, year: int, quarter: int | None = None) -> Rep
     batches: dict[str, set[int]] = defaultdict(set)
     for row in rows:
         if row.scope == "agency":
-            series[row.indicator_code][row.period_id] = _figure(row)
+            figure = series[row.indicator_code][row.period_id] = _figure(row)
             if row.period_id == wanted:
-                current[row.indicator_code] = _figure(row)
+                current[row.indicator_code] = figure
                 batches[row.indicator_code] |= {int(b) for b in (row.source_batch_ids or "").split(",") if b}
         elif row.period_id == wanted:
             by_opd[row.indicator_code].append(OpdFigure(row.opd_id, row.opd_nama, _figure(row)))
@@ -271,7 +269,7 @@ def read_report(engine: sa.Engine, year: int, quarter: int | None = None) -> Rep
 def latest_year(engine: sa.Engine) -> int | None:
     """The newest year fct_iku holds (the data decides, not the clock)."""
     with engine.connect() as conn:
-        if conn.execute(sa.text(f"select to_regclass('{MARTS_SCHEMA}.fct_iku')")).scalar() is None:
+        if not _is_published(conn):
             return None
         return conn.execute(
             sa.text(f"select max(period_year) from {MARTS_SCHEMA}.fct_iku where period_type = 'year'")

@@ -8,6 +8,7 @@ by charts.trend_svg, which escapes its own texts.
 from __future__ import annotations
 
 import csv
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ KATEGORI_CAPAIAN = REPO_ROOT / "dbt_project" / "seeds" / "ref_kategori_capaian.c
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def kategori_capaian() -> list[tuple[str, str]]:
+@functools.cache
+def kategori_capaian() -> tuple[tuple[str, str], ...]:
     """(kategori, range in words) from the seed that fct_iku's status is computed with."""
     rows = []
     with KATEGORI_CAPAIAN.open(encoding="utf-8", newline="") as fh:
@@ -40,7 +42,7 @@ def kategori_capaian() -> list[tuple[str, str]]:
             else:
                 words = f"< {high}"
             rows.append((row["kategori_capaian"], words))
-    return rows
+    return tuple(rows)
 
 
 def quality_words(state: QualityState, has_results: bool) -> tuple[str, str]:
