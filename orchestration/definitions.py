@@ -18,11 +18,12 @@ from dagster import (
 from orchestration.assets.dbt import iku_dbt_assets
 from orchestration.assets.docs import build_dbt_docs_asset
 from orchestration.assets.publish import build_publish_asset
-from orchestration.assets.raw import raw_assets
+from orchestration.assets.raw import raw_assets, raw_presensi
 from orchestration.assets.report import iku_report
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.freshness import freshness_checks
 from orchestration.checks.gx_checks import gx_checks
+from orchestration.partitions import ATTENDANCE_MONTHS, MONTHLY_JOB
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
 from orchestration.settings import nightly_schedule_on
 
@@ -36,6 +37,19 @@ nightly_refresh = define_asset_job(
     description=(
         "Extract and load every source, dbt build, quality checks, publish the marts, write the IKU report "
         "and the dbt docs."
+    ),
+)
+
+# one month of attendance again: its files, then every model and mart (the month-incremental
+# models rebuild that month alone), checks, publish, report; no other source is read
+presensi_month_refresh = define_asset_job(
+    name=MONTHLY_JOB,
+    selection=(AssetSelection.all() - AssetSelection.groups("raw")) | AssetSelection.assets(raw_presensi),
+    partitions_def=ATTENDANCE_MONTHS,
+    description=(
+        "Recompute one month of attendance (a backfill: `iku refresh --month 2025-03`): load that month's "
+        "attendance files again, build the marts (the attendance marts rebuild that month only; other "
+        "months' rows stay as they are), check, publish, write the report. No other source is read."
     ),
 )
 
@@ -100,7 +114,7 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
     return Definitions(
         assets=[*raw_assets, *simpeg_assets, iku_dbt_assets, publish_asset, iku_report, dbt_docs_asset],
         asset_checks=[*gx_checks, *freshness_checks],
-        jobs=[nightly_refresh],
+        jobs=[nightly_refresh, presensi_month_refresh],
         schedules=[nightly_schedule],
         sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh, alert_on_failed_refresh],
         executor=in_process_executor,

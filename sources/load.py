@@ -290,6 +290,7 @@ def load_file(
     run_id: str | None = None,
     *,
     analyze: bool = True,
+    force: bool = False,
 ) -> BatchResult:
     """Load one delivered file in one transaction.
 
@@ -297,6 +298,8 @@ def load_file(
     attendance, say): the file replaces the rows an earlier version of the same file loaded.
     With `analyze` (the default), the raw table's key and NIP indexes are ensured and its
     statistics refreshed in the same transaction; `load_files` does that once for many files.
+    A file whose checksum is the one last loaded is not loaded again, unless `force` (a
+    backfill of its month): then it replaces its own rows under a new batch.
     """
     if contract.as_of_required and as_of_date(path) is None:
         raise SourceFileError(
@@ -313,7 +316,7 @@ def load_file(
         raw.rollback()
     finally:
         raw.close()
-    if last and last[1] == scanned.sha256:
+    if last and last[1] == scanned.sha256 and not force:
         return BatchResult(
             contract.name,
             path.name,
@@ -331,14 +334,16 @@ def load_file(
             as_of_date(path),
             run_id,
         ) as batch:
-            return _load(batch, contract, path, scanned, analyze)
+            return _load(batch, contract, path, scanned, analyze, force)
     except SourceFileError:
         raise
     except Exception as exc:
         raise SourceFileError(path, f"load failed: {exc}") from exc
 
 
-def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analyze: bool) -> BatchResult:
+def _load(
+    batch: Batch, contract: Contract, path: Path, scanned: FileScan, analyze: bool, force: bool = False
+) -> BatchResult:
     cur = batch.cursor
     expected = {normalize_header(c.header) for c in contract.columns}
     source = read_file(path, expected)
@@ -355,7 +360,7 @@ def _load(batch: Batch, contract: Contract, path: Path, scanned: FileScan, analy
     )
     batch.lock_raw_table(path.name if contract.mode == "per_file" else None)
     last = _last_loaded(cur, contract, path.name)
-    if last and last[1] == scanned.sha256:  # loaded meanwhile by a concurrent run
+    if last and last[1] == scanned.sha256 and not force:  # loaded meanwhile by a concurrent run
         batch.finish("unchanged", 0, 0, 0, "same checksum as a load that finished meanwhile; nothing to do")
         return BatchResult(contract.name, path.name, "unchanged", batch.batch_id, message="loaded meanwhile")
     # where the rows go: a new partition (per-file source), or the table emptied in this
@@ -560,6 +565,7 @@ def load_files(
     paths: list[Path],
     run_id: str | None = None,
     workers: int = 3,
+    force: bool = False,
 ) -> list[BatchResult]:
     """Load files of one contract (each its own transaction; a per-file source's files
     `workers` at a time, each on its own connection), then ensure the raw table's indexes and
@@ -570,7 +576,7 @@ def load_files(
         outcomes: list[BatchResult | BaseException] = []
         for path in paths:
             try:
-                outcomes.append(load_file(engine, contract, path, run_id, analyze=False))
+                outcomes.append(load_file(engine, contract, path, run_id, analyze=False, force=force))
             except Exception as exc:
                 outcomes.append(exc)
                 break
@@ -578,7 +584,9 @@ def load_files(
         ensure_audit(engine)
         ensure_raw_table(engine, contract)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(load_file, engine, contract, p, run_id, analyze=False) for p in paths]
+            futures = [
+                pool.submit(load_file, engine, contract, p, run_id, analyze=False, force=force) for p in paths
+            ]
             outcomes = []
             for future in futures:
                 try:

@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from orchestration import cli
-from orchestration.assets.raw import raw_asset_key, raw_files
+from orchestration.assets.raw import raw_asset_key, raw_file_assets, raw_files
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.freshness import check_name, freshness_checks
 from orchestration.checks.gx_checks import gx_checks
@@ -37,7 +37,7 @@ CONTRACTS = load_contracts()
 
 def _run_checks(url: str, drop: Path, keys: list[AssetCheckKey]):
     defs = Definitions(
-        assets=[raw_files, *simpeg_assets],
+        assets=[*raw_file_assets, *simpeg_assets],
         asset_checks=[*freshness_checks, *gx_checks],
         jobs=[define_asset_job("checks", selection=AssetSelection.checks(*keys))],
         executor=in_process_executor,

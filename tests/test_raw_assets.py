@@ -1,6 +1,7 @@
-"""The file sources' multi-asset `raw_files`: one asset per contract, loaded together in one
-step; a source that fails is named, with its file, after the others loaded; a lost connection
-retries only the load it broke."""
+"""The file sources' multi-assets `raw_files` and `raw_presensi` (the attendance sources,
+partitioned by month): one asset per contract, the sources of each loaded together in one step;
+a source that fails is named, with its file, after the others loaded; a lost connection retries
+only the load it broke."""
 
 from __future__ import annotations
 
@@ -17,8 +18,18 @@ from dagster import AssetSelection, DagsterInstance, Definitions, define_asset_j
 from dagster._core.execution.api import create_execution_plan
 from dagster._loggers import default_loggers
 
-from orchestration.assets.raw import FILES_STEP, _Lines, _with_retries, raw_asset_key, raw_files
+from orchestration.assets.raw import (
+    FILES_STEP,
+    PRESENSI_STEP,
+    _Lines,
+    _with_retries,
+    raw_asset_key,
+    raw_file_assets,
+    raw_files,
+    raw_presensi,
+)
 from orchestration.definitions import defs
+from orchestration.partitions import ATTENDANCE_MONTHS, ATTENDANCE_SOURCES
 from orchestration.progress import Progress, progress_logger, stages_by_step
 from orchestration.resources import SourceDropResource, WarehouseResource
 from sources.contracts import load_contracts
@@ -26,13 +37,18 @@ from sources.contracts import load_contracts
 
 def test_every_contract_is_an_asset_of_the_load_step_and_its_checks_follow_it() -> None:
     contracts = load_contracts().values()
-    assert {raw_asset_key(c) for c in contracts} == set(raw_files.keys)
-    assert all(raw_files.specs_by_key[raw_asset_key(c)].group_name == "raw" for c in contracts)
-    assert stages_by_step([*(defs.assets or []), *(defs.asset_checks or [])])[FILES_STEP] == "load"
+    assert {raw_asset_key(c) for c in contracts} == {key for a in raw_file_assets for key in a.keys}
+    assert {raw_asset_key(c) for c in contracts if c.name in ATTENDANCE_SOURCES} == set(raw_presensi.keys)
+    assert raw_presensi.partitions_def == ATTENDANCE_MONTHS and raw_files.partitions_def is None
+    specs = {key: spec for a in raw_file_assets for key, spec in a.specs_by_key.items()}
+    assert all(specs[raw_asset_key(c)].group_name == "raw" for c in contracts)
+    stages = stages_by_step([*(defs.assets or []), *(defs.asset_checks or [])])
+    assert stages[FILES_STEP] == stages[PRESENSI_STEP] == "load"
     plan = create_execution_plan(defs.resolve_job_def("nightly_refresh"))
-    for contract in contracts:  # the GX suite of each source runs after the loads
+    for contract in contracts:  # the GX suite of each source runs after its load
         step = plan.get_step_by_key(f"gx_raw_{contract.raw_table}")
-        assert step.get_execution_dependency_keys() == {FILES_STEP}
+        load_step = PRESENSI_STEP if contract.name in ATTENDANCE_SOURCES else FILES_STEP
+        assert step.get_execution_dependency_keys() == {load_step}
 
 
 def _run(database_url: str, drop: Path, names: list[str], out: io.StringIO):

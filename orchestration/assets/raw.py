@@ -1,7 +1,8 @@
 """Raw assets: one per source contract, each loading its delivered file(s) into schema `raw`.
 
-The file sources are the specs of ONE multi-asset, `raw_files` (one Dagster step): each contract
-keeps its own asset (key `raw/<table>`, group `raw`, kinds, owner, description, metadata), but
+The file sources are the specs of two multi-assets (one Dagster step each): `raw_files`, and
+`raw_presensi` for the attendance sources, partitioned by month (orchestration.partitions). Each
+contract keeps its own asset (key `raw/<table>`, group `raw`, kinds, owner, description, metadata), but
 their loads overlap inside the in-process run, `LOAD_THREADS` sources at a time, the costliest
 first, each on its own connections from the run's shared engine (`warehouse.engine()`, whose
 pool holds them all: orchestration.warehouse.make_engine). Loads of different raw tables share
@@ -16,6 +17,9 @@ Invariants:
 - a lost or refused warehouse connection retries that source's load alone
   (orchestration.transient.retry_on_transient: its classification, messages and backoff), never
   the sources that loaded; bad data is never retried;
+- a run for some months (a backfill of `raw_presensi`) loads the attendance files of those
+  months only, again even when unchanged; a run without a partition loads every file, and
+  records each delivered month as a materialized partition;
 - only the step's own thread talks to Dagster (logs, events): the loading threads hand their
   lines to it through a queue, and it logs each source's outcome as it finishes (a line that
   orchestration.progress also prints on the console).
@@ -37,17 +41,21 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetMaterialization,
     AssetsDefinition,
     AssetSpec,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
     Output,
+    PartitionsDefinition,
     RetryRequested,
     asset,
     multi_asset,
 )
 
+from orchestration.partitions import ATTENDANCE_MONTHS, ATTENDANCE_SOURCES, month_of_file
 from orchestration.progress import NOTE
 from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.transient import max_retries, retry_on_transient
@@ -60,6 +68,7 @@ from sources.readers import SourceFileError
 T = TypeVar("T")
 
 FILES_STEP = "raw_files"
+PRESENSI_STEP = "raw_presensi"
 LOAD_THREADS = 3  # sources loading at a time; a per-file source loads 3 files at a time itself
 XLSX_COST = 50  # a workbook byte costs about as much as this many delimited bytes (openpyxl)
 
@@ -137,19 +146,20 @@ def _with_retries(log: _Lines, what: str, load: Callable[[], T]) -> T:
 
 
 def _load_contract(
-    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines
+    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines, force: bool = False
 ) -> dict[str, Any]:
-    """Load one contract's delivered files; the metadata of its materialization."""
+    """Load one contract's delivered files (again even when unchanged, with `force`); the
+    metadata of its materialization."""
     ensure_raw_table(engine, contract)
     if not files:
         log.warning(f"no file matching {contract.files} in the drop folder; previous raw data kept")
-        return {"outcome": "no file delivered; previous data kept"}
+        return {"outcome": "no file delivered; previous data kept", "files": ""}
     if contract.mode == "snapshot":
         if len(files) > 1:
             log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
         files = files[-1:]
     # a per-file source's files load side by side; indexes and statistics once after
-    results = load_files(engine, contract, files, run_id=run_id)
+    results = load_files(engine, contract, files, run_id=run_id, force=force)
     for result in results:
         if result.outcome == "held":  # the steward is told by the check <suite>_delivery_held
             log.warning(result.message or f"{result.file_name}: held")
@@ -171,13 +181,13 @@ def _load_contract(
 
 
 def _load_source(
-    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines
+    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines, force: bool
 ) -> _Outcome:
     """One source, start to end, in a loading thread: never raises, its error is the outcome."""
     began = time.monotonic()
     try:
         metadata = _with_retries(
-            log, f"load {contract.name}", lambda: _load_contract(engine, contract, files, run_id, log)
+            log, f"load {contract.name}", lambda: _load_contract(engine, contract, files, run_id, log, force)
         )
     except Exception as exc:
         return _Outcome(contract, time.monotonic() - began, error=exc)
@@ -199,7 +209,7 @@ def _summary(outcome: _Outcome) -> str:
     name, m = outcome.contract.name, outcome.metadata
     if outcome.error is not None:
         return f"{name}: FAILED, {_cause(outcome.error)}"
-    if "files" not in m:
+    if not m.get("files"):
         return f"{name}: {m['outcome']}"
     count = len(m["files"].split(", ")) if m["files"] else 0
     return f"{name}: {m['outcome']}, {count} file(s), {m['rows_loaded'].value:,} rows loaded"
@@ -223,16 +233,16 @@ def _drain(context: AssetExecutionContext, lines: SimpleQueue) -> None:
 
 
 def _load_concurrently(
-    context: AssetExecutionContext, engine: sa.Engine, folder: Path, contracts: list[Contract]
+    context: AssetExecutionContext, engine: sa.Engine, plan: list[tuple[Contract, list[Path]]], force: bool
 ) -> Iterator[_Outcome]:
     """Each source's outcome as it finishes (the costliest sources start first); its lines and
     a progress line are logged before it is yielded."""
-    plan = sorted(((c, files_for(c, folder)) for c in contracts), key=lambda cf: -_cost(*cf))
+    plan = sorted(plan, key=lambda cf: -_cost(*cf))
     lines: SimpleQueue = SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="iku-load")
     try:
         pending: set[Future[_Outcome]] = {
-            pool.submit(_load_source, engine, c, files, context.run_id, _Lines(c.name, lines))
+            pool.submit(_load_source, engine, c, files, context.run_id, _Lines(c.name, lines), force)
             for c, files in plan
         }
         finished = 0
@@ -265,15 +275,64 @@ def _failure(failed: list[_Outcome], total: int) -> Failure:
     )
 
 
-def build_raw_files_asset(contracts: list[Contract]) -> AssetsDefinition:
-    """The multi-asset of the file sources: one spec per contract, loaded concurrently."""
+def _run_months(context: AssetExecutionContext) -> list[str] | None:
+    """The months a partitioned run is for; None for a run of every delivered month."""
+    if context.has_partition_key_range or context.has_partition_key:
+        return list(context.partition_keys)
+    return None
+
+
+def _plan(
+    context: AssetExecutionContext, folder: Path, contracts: list[Contract], months: list[str] | None
+) -> list[tuple[Contract, list[Path]]]:
+    """Each contract's files to load: all of them, or those of the run's months. A run for
+    months of which no file was delivered fails, naming the months and the file patterns."""
+    plan = [(c, files_for(c, folder)) for c in contracts]
+    if months is None:
+        return plan
+    plan = [(c, [p for p in files if month_of_file(p) in months]) for c, files in plan]
+    if not any(files for _, files in plan):
+        patterns = ", ".join(c.files for c in contracts)
+        raise Failure(
+            description=f"no attendance file of {', '.join(months)} in the drop folder {folder} "
+            f"({patterns}, the month in the name): nothing to recompute; the raw data is unchanged"
+        )
+    for month in months:
+        if not any(month_of_file(p) == month for _, files in plan for p in files):
+            context.log.warning(f"no attendance file of {month} in the drop folder: that month is kept")
+    return plan
+
+
+def _delivered_months(contract: Contract, files: list[Path]) -> Iterator[AssetMaterialization]:
+    """A run of every month records each month of the contract's files as a materialized
+    partition, so the UI shows which months the warehouse holds."""
+    known = set(ATTENDANCE_MONTHS.get_partition_keys())
+    by_month: dict[str, list[str]] = {}
+    for path in files:
+        month = month_of_file(path)
+        if month in known:
+            by_month.setdefault(month, []).append(path.name)
+    for month, names in sorted(by_month.items()):
+        yield AssetMaterialization(
+            asset_key=raw_asset_key(contract), partition=month, metadata={"files": ", ".join(names)}
+        )
+
+
+def build_raw_files_asset(
+    contracts: list[Contract], name: str = FILES_STEP, partitions_def: PartitionsDefinition | None = None
+) -> AssetsDefinition:
+    """The multi-asset of some file sources: one spec per contract, loaded concurrently. With
+    `partitions_def` (monthly), a partitioned run loads the files of its months only, again."""
     by_key = {raw_asset_key(c): c for c in contracts}
 
     @multi_asset(
-        name=FILES_STEP,
+        name=name,
         specs=[raw_asset_spec(c) for c in contracts],
         can_subset=True,
-        description="Load the delivered files of every selected source contract, several at a time.",
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run() if partitions_def else None,
+        description="Load the delivered files of every selected source contract, several at a time"
+        + ("; a run for some months loads the files of those months only." if partitions_def else "."),
     )
     def _raw_files(
         context: AssetExecutionContext,
@@ -285,12 +344,18 @@ def build_raw_files_asset(contracts: list[Contract]) -> AssetsDefinition:
         with retry_on_transient(context, "load: the audit tables"):
             ensure_audit(engine)  # before the threads, which would queue on its lock
         chosen = [c for key, c in by_key.items() if key in context.selected_asset_keys]
+        months = _run_months(context) if partitions_def else None
+        plan = _plan(context, folder, chosen, months)
         failed = []
-        for outcome in _load_concurrently(context, engine, folder, chosen):
+        for outcome in _load_concurrently(context, engine, plan, force=months is not None):
             if outcome.error is not None:
                 failed.append(outcome)
-            else:
-                yield MaterializeResult(asset_key=raw_asset_key(outcome.contract), metadata=outcome.metadata)
+                continue
+            if partitions_def and months is None:
+                files = next(files for c, files in plan if c is outcome.contract)
+                for event in _delivered_months(outcome.contract, files):
+                    context.log_event(event)
+            yield MaterializeResult(asset_key=raw_asset_key(outcome.contract), metadata=outcome.metadata)
         if failed:
             raise _failure(failed, len(chosen)) from failed[0].error
 
@@ -351,5 +416,9 @@ def drop_folder(context: AssetExecutionContext, source_drop: SourceDropResource)
     )
 
 
-raw_files = build_raw_files_asset(list(load_contracts().values()))
-raw_assets = [raw_files, drop_folder]
+raw_files = build_raw_files_asset([c for c in load_contracts().values() if c.name not in ATTENDANCE_SOURCES])
+raw_presensi = build_raw_files_asset(
+    [load_contracts()[name] for name in ATTENDANCE_SOURCES], PRESENSI_STEP, ATTENDANCE_MONTHS
+)
+raw_file_assets = [raw_files, raw_presensi]  # one asset per source contract
+raw_assets = [*raw_file_assets, drop_folder]

@@ -51,6 +51,16 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
+def attendance_month(text: str) -> str:
+    """A month YYYY-MM of the attendance partitions (argparse type)."""
+    from orchestration.partitions import ATTENDANCE_MONTHS
+
+    keys = ATTENDANCE_MONTHS.get_partition_keys()
+    if text not in keys:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM from {keys[0]} to {keys[-1]}: {text!r}")
+    return text
+
+
 def year_number(text: str) -> int:
     """A year of YEARS (argparse type)."""
     try:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.cli.arguments import add_command
+from orchestration.cli.arguments import add_command, attendance_month
 from orchestration.cli.environment import start
 from orchestration.cli.errors import EXIT_BUSY, EXIT_FAILED, EXIT_OK
 from orchestration.cli.output import print_table
@@ -22,6 +22,7 @@ EXAMPLES = """
 iku refresh                      # wait up to 600 s for a refresh already running
 iku refresh --wait 0             # stop at once (exit 3) when one is running
 IKU_SOURCES_DIR=/srv/drop iku refresh --log-level INFO
+iku refresh --month 2025-03      # recompute March 2025 only: its attendance files again, the marts
 """
 
 
@@ -40,6 +41,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="while another refresh holds the warehouse, wait this long for it, then stop with exit "
         "code 3 (default: $IKU_REFRESH_WAIT, else 600; 0 stops at once)",
+    )
+    p.add_argument(
+        "--month",
+        type=attendance_month,
+        default=None,
+        metavar="YYYY-MM",
+        help="recompute one month only (a backfill, job presensi_month_refresh): load that month's "
+        "attendance files again and rebuild the marts; other months' rows stay as they are, no other "
+        "source is read",
     )
     p.set_defaults(func=cmd_refresh)
 
@@ -84,7 +94,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         try:
             with DagsterInstance.get() as instance:
                 recovery.recover(engine, instance, run_id, say=print)
-                result, progress = _execute(instance, run_id, args.log_level)
+                result, progress = _execute(instance, run_id, args.log_level, args.month)
                 if not result.success:
                     _alert(engine, instance, result)
         finally:
@@ -111,28 +121,35 @@ def _alert(engine, instance, result) -> None:
     alert_run_failure(engine, failure, log=print)
 
 
-def _execute(instance, run_id: str, log_level: str):
-    """Run the nightly job in this process, printing every step as it starts and ends."""
+def _execute(instance, run_id: str, log_level: str, month: str | None = None):
+    """Run the nightly job (or, for a `month`, the job that recomputes that month) in this
+    process, printing every step as it starts and ends."""
     from dagster._core.execution.api import create_execution_plan
     from dagster._loggers import default_loggers
 
     from orchestration import progress as progress_mod
     from orchestration.checks.gx_runner import warm_up
     from orchestration.definitions import defs
+    from orchestration.partitions import MONTHLY_JOB
     from orchestration.recovery import run_tags
 
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}, "progress": {"config": {}}}}
-    job = defs.resolve_job_def("nightly_refresh")
+    job = defs.resolve_job_def(MONTHLY_JOB if month else "nightly_refresh")
     steps = len(create_execution_plan(job).step_keys_to_execute)
     stages = progress_mod.stages_by_step([*(defs.assets or []), *(defs.asset_checks or [])])
     progress = progress_mod.Progress(stages=stages, total_steps=steps)
     job = job.with_logger_defs({**default_loggers(), "progress": progress_mod.progress_logger(progress)})
-    print(f"Run {run_id}: {steps} steps")
+    print(f"Run {run_id}: {steps} steps" + (f", month {month} only" if month else ""))
     warm_up()
     progress.start_heartbeat()
     try:
         result = job.execute_in_process(
-            instance=instance, run_id=run_id, tags=run_tags(), raise_on_error=False, run_config=run_config
+            instance=instance,
+            run_id=run_id,
+            tags=run_tags(),
+            raise_on_error=False,
+            run_config=run_config,
+            partition_key=month,
         )
     finally:
         progress.stop()

@@ -77,10 +77,10 @@ The result is recorded in `dq.check_results` like every quality check, routed to
 steward and penanggung jawab, and listed by `iku dq`; a steward may acknowledge it
 (`iku dq ack raw_<source>_fresh ...`) while a delivery is known to be late.
 
-A drop folder that does not exist, is not a folder or cannot be read fails the load step
-(`raw_files`) with a message naming the folder: nothing is loaded, the previous raw data stays,
-and the run fails, whether started by `iku refresh` (which refuses before the run) or by the
-schedule.
+A drop folder that does not exist, is not a folder or cannot be read fails the load steps
+(`raw_files`, `raw_presensi`) with a message naming the folder: nothing is loaded, the
+previous raw data stays, and the run fails, whether started by `iku refresh` (which refuses
+before the run) or by the schedule.
 
 ## What happens to a bad row
 
@@ -91,7 +91,8 @@ that lies after the delivery's as-of date, a duplicate key) is not loaded: it go
 personal fields) and the reason. Every load is a row of `audit.load_batches` where rows read =
 rows loaded + rows quarantined. A file that cannot be read at all (no header, a required column
 missing) keeps its source's previous raw data; the other sources still load, then the load step
-(`raw_files`) fails with a message naming every failed source, its file and the cause.
+(`raw_files`, or `raw_presensi` for the attendance sources) fails with a message naming every
+failed source, its file and the cause.
 
 ## How a file is loaded
 
