@@ -146,20 +146,26 @@ def _with_retries(log: _Lines, what: str, load: Callable[[], T]) -> T:
 
 
 def _load_contract(
-    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines, force: bool = False
+    engine: sa.Engine,
+    contract: Contract,
+    files: list[Path],
+    run_id: str,
+    log: _Lines,
+    months: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Load one contract's delivered files (again even when unchanged, with `force`); the
-    metadata of its materialization."""
+    """Load one contract's delivered files (of a run for `months`: again even when unchanged);
+    the metadata of its materialization."""
     ensure_raw_table(engine, contract)
     if not files:
-        log.warning(f"no file matching {contract.files} in the drop folder; previous raw data kept")
+        of = f" of {', '.join(months)}" if months else ""
+        log.warning(f"no file{of} matching {contract.files} in the drop folder; previous raw data kept")
         return {"outcome": "no file delivered; previous data kept", "files": ""}
     if contract.mode == "snapshot":
         if len(files) > 1:
             log.info(f"{len(files) - 1} older file(s) superseded by {files[-1].name}")
         files = files[-1:]
     # a per-file source's files load side by side; indexes and statistics once after
-    results = load_files(engine, contract, files, run_id=run_id, force=force)
+    results = load_files(engine, contract, files, run_id=run_id, force=months is not None)
     for result in results:
         if result.outcome == "held":  # the steward is told by the check <suite>_delivery_held
             log.warning(result.message or f"{result.file_name}: held")
@@ -181,13 +187,18 @@ def _load_contract(
 
 
 def _load_source(
-    engine: sa.Engine, contract: Contract, files: list[Path], run_id: str, log: _Lines, force: bool
+    engine: sa.Engine,
+    contract: Contract,
+    files: list[Path],
+    run_id: str,
+    log: _Lines,
+    months: list[str] | None,
 ) -> _Outcome:
     """One source, start to end, in a loading thread: never raises, its error is the outcome."""
     began = time.monotonic()
     try:
         metadata = _with_retries(
-            log, f"load {contract.name}", lambda: _load_contract(engine, contract, files, run_id, log, force)
+            log, f"load {contract.name}", lambda: _load_contract(engine, contract, files, run_id, log, months)
         )
     except Exception as exc:
         return _Outcome(contract, time.monotonic() - began, error=exc)
@@ -233,7 +244,10 @@ def _drain(context: AssetExecutionContext, lines: SimpleQueue) -> None:
 
 
 def _load_concurrently(
-    context: AssetExecutionContext, engine: sa.Engine, plan: list[tuple[Contract, list[Path]]], force: bool
+    context: AssetExecutionContext,
+    engine: sa.Engine,
+    plan: list[tuple[Contract, list[Path]]],
+    months: list[str] | None,
 ) -> Iterator[_Outcome]:
     """Each source's outcome as it finishes (the costliest sources start first); its lines and
     a progress line are logged before it is yielded."""
@@ -242,7 +256,7 @@ def _load_concurrently(
     pool = ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="iku-load")
     try:
         pending: set[Future[_Outcome]] = {
-            pool.submit(_load_source, engine, c, files, context.run_id, _Lines(c.name, lines), force)
+            pool.submit(_load_source, engine, c, files, context.run_id, _Lines(c.name, lines), months)
             for c, files in plan
         }
         finished = 0
@@ -347,7 +361,7 @@ def build_raw_files_asset(
         months = _run_months(context) if partitions_def else None
         plan = _plan(context, folder, chosen, months)
         failed = []
-        for outcome in _load_concurrently(context, engine, plan, force=months is not None):
+        for outcome in _load_concurrently(context, engine, plan, months):
             if outcome.error is not None:
                 failed.append(outcome)
                 continue
