@@ -38,6 +38,7 @@ from pathlib import Path
 
 from dagster import (
     DefaultSensorStatus,
+    JobDefinition,
     RunRequest,
     SensorDefinition,
     SensorEvaluationContext,
@@ -45,6 +46,7 @@ from dagster import (
     SkipReason,
     sensor,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from orchestration.partitions import ATTENDANCE_MONTHS, ATTENDANCE_SOURCES, month_of_file
 from orchestration.resources import SourceDropResource
@@ -220,7 +222,10 @@ def load_cursor(text: str | None) -> dict[str, Seen] | None:
 # --------------------------------------------------------------------------- the sensor
 
 
-def build_drop_folder_sensor(nightly_job, monthly_job=None) -> SensorDefinition:
+Job = JobDefinition | UnresolvedAssetJobDefinition
+
+
+def build_drop_folder_sensor(nightly_job: Job, monthly_job: Job | None = None) -> SensorDefinition:
     """The sensor `refresh_on_delivery` for these jobs (as given to Definitions); without a
     monthly job every delivery starts the nightly job."""
     jobs = [nightly_job] if monthly_job is None else [nightly_job, monthly_job]
