@@ -23,6 +23,7 @@ from orchestration.assets.report import iku_report
 from orchestration.assets.simpeg import simpeg_assets
 from orchestration.checks.freshness import freshness_checks
 from orchestration.checks.gx_checks import gx_checks
+from orchestration.drop_sensor import build_drop_folder_sensor
 from orchestration.partitions import ATTENDANCE_MONTHS, MONTHLY_JOB
 from orchestration.resources import SimpegResource, WarehouseResource, build_resources
 from orchestration.settings import nightly_schedule_on
@@ -116,7 +117,12 @@ def build_definitions(resources: dict[str, object] | None = None) -> Definitions
         asset_checks=[*gx_checks, *freshness_checks],
         jobs=[nightly_refresh, presensi_month_refresh],
         schedules=[nightly_schedule],
-        sensors=[data_docs_after_refresh, data_docs_after_blocked_refresh, alert_on_failed_refresh],
+        sensors=[
+            data_docs_after_refresh,
+            data_docs_after_blocked_refresh,
+            alert_on_failed_refresh,
+            build_drop_folder_sensor(nightly_refresh, presensi_month_refresh),
+        ],
         executor=in_process_executor,
         # callers that predate SIMPEG get the drop folder's demo database, if any
         resources={"simpeg": SimpegResource(), **(resources if resources is not None else build_resources())},

@@ -11,6 +11,10 @@ all read the same values:
 - ``DAGSTER_HOME``: Dagster's instance folder (default ``<IKU_HOME>/dagster``).
 - ``IKU_NIGHTLY_SCHEDULE``: ``off`` leaves the 02:00 schedule stopped until someone starts it in
   the UI (a deployment that runs ``iku refresh`` from cron instead); default on.
+- ``IKU_DROP_SENSOR``: ``off`` leaves the drop-folder sensor ``refresh_on_delivery`` stopped;
+  default on. ``IKU_DROP_SENSOR_SECONDS``: how often it looks (default 60).
+  ``IKU_DROP_SETTLE_SECONDS``: how long a file must be left unchanged before it counts as
+  delivered (default 30), so a file still being copied starts nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +54,41 @@ def nightly_schedule_on() -> bool:
     """Whether the nightly schedule is on by default (IKU_NIGHTLY_SCHEDULE, default on). It only
     ticks under a Dagster daemon (`iku serve`, `iku ui`), never in tests or `iku refresh`."""
     return os.environ.get("IKU_NIGHTLY_SCHEDULE", "on").strip().lower() not in {"off", "0", "false", "no"}
+
+
+def _off(name: str, default: str = "on") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"off", "0", "false", "no"}
+
+
+def _seconds(name: str, default: int) -> int:
+    """A whole number of seconds (>= 0) from the environment; a wrong value is refused, naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise ValueError(f"{name}={value!r}: expected a whole number of seconds (0 or more)")
+    return seconds
+
+
+def drop_sensor_on() -> bool:
+    """Whether the drop-folder sensor is on by default (IKU_DROP_SENSOR, default on). Like the
+    schedule, it only ticks under a Dagster daemon (`iku serve`, `iku ui`)."""
+    return not _off("IKU_DROP_SENSOR")
+
+
+def drop_sensor_seconds() -> int:
+    """The drop-folder sensor's minimum interval between ticks (IKU_DROP_SENSOR_SECONDS, default 60)."""
+    return _seconds("IKU_DROP_SENSOR_SECONDS", 60)
+
+
+def drop_settle_seconds() -> int:
+    """How long a delivered file must be unchanged before the sensor counts it (IKU_DROP_SETTLE_SECONDS,
+    default 30): a file still being copied starts nothing."""
+    return _seconds("IKU_DROP_SETTLE_SECONDS", 30)
 
 
 def quiet_third_parties() -> None:
