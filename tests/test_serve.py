@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from dagster import DagsterInstance, DefaultScheduleStatus
 
 from orchestration.dagster_storage import (
+    EVENT_LOG_POOL,
     MARKER,
     PASSWORD_ENV,
     STORAGE_SCHEMA,
@@ -156,6 +157,9 @@ def test_dagster_storage_in_the_warehouse_reads_the_password_from_the_environmen
         monkeypatch.setenv(PASSWORD_ENV, password)
         with DagsterInstance.from_config(str(home)) as instance:
             assert instance.get_runs() == []
+            # the event log keeps its connections in a pool, not one new connection per event
+            assert type(instance.event_log_storage).__name__ == "IkuPostgresEventLogStorage"
+            assert instance.event_log_storage._engine.pool.size() == EVENT_LOG_POOL
             assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
             assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
         with admin.connect() as conn:
@@ -210,7 +214,8 @@ def test_serve_runs_ui_and_daemon_launches_queued_runs_in_process_and_stops_on_s
         assert set(pids) == {"dagster-webserver", "dagster-daemon"}
         instance_yaml = (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
         password = parse_url(database_url).password  # the embedded server's has one; PG15's may not
-        assert "storage:\n  postgres:" in instance_yaml and "max_concurrent_runs: 1" in instance_yaml
+        assert "class: PostgresRunStorage" in instance_yaml and "max_concurrent_runs: 1" in instance_yaml
+        assert "class: IkuPostgresEventLogStorage" in instance_yaml
         assert not password or password not in instance_yaml
 
         # a run launched from the UI: queued, started by the daemon, executed in one process
