@@ -53,7 +53,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=1900)
-    parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a bench database is made on it)")
+    parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a bench database is made)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="iku-storage-bench-") as tmp:
