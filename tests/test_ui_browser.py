@@ -129,9 +129,16 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def ui(built_demo_module_url: str, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ui]:
+@pytest.fixture(scope="session")
+def chromium() -> None:
+    """Before the demo warehouse is built: a skip (or, under CI, a failure) costs nothing."""
     _chromium_or_skip()
+
+
+@pytest.fixture(scope="module")
+def ui(
+    chromium: None, built_demo_module_url: str, demo_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Ui]:
     root = tmp_path_factory.mktemp("ui")
     home, drop = root / "home", root / "drop"
     dagster_home = home / "dagster"
