@@ -194,6 +194,8 @@ def instance_yaml(dagster_home: Path, warehouse: ConnectionParts | None = None) 
         f"{MARKER}\n"
         "telemetry:\n"
         "  enabled: false\n"
+        "nux:\n"  # no 'join the community' dialog, whose form loads a captcha from the internet
+        "  enabled: false\n"
         f"{storage}"
         "run_queue:\n"
         f"  max_concurrent_runs: {MAX_CONCURRENT_RUNS}\n"

@@ -157,6 +157,7 @@ def test_dagster_storage_in_the_warehouse_reads_the_password_from_the_environmen
         monkeypatch.setenv(PASSWORD_ENV, password)
         with DagsterInstance.from_config(str(home)) as instance:
             assert instance.get_runs() == []
+            assert not instance.nux_enabled  # no "join the community" dialog (its form loads a captcha)
             # the event log keeps its connections in a pool, not one new connection per event
             assert type(instance.event_log_storage).__name__ == "IkuPostgresEventLogStorage"
             assert instance.event_log_storage._engine.pool.size() == EVENT_LOG_POOL

@@ -52,9 +52,6 @@ STARTUP_SECONDS = 240  # the code location loads the definitions (dbt parse) on 
 PAGE_SECONDS = 90  # a page's first GraphQL answers on a cold webserver
 CHECKED_ASSET = AssetKey(["raw", "siasn_pns"])
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-# Dagster's "Join the Dagster community" dialog (shown on localhost until dismissed) would cover
-# the pages: this browser has dismissed it once, as a person does (its Skip button stores this).
-DISMISSED_COMMUNITY_DIALOG = "localStorage.setItem('communityNux', JSON.stringify('1'))"
 # every name drawn as a node of the graph (the graph is an SVG, its nodes HTML in foreignObjects)
 DRAWN_IN_GRAPH = """((names) => {
   const drawn = new Set([...document.querySelectorAll('svg foreignObject *')]
@@ -216,7 +213,6 @@ def ui(
 @pytest.fixture
 def page(ui: Ui) -> Iterator[DevToolsPage]:
     with devtools_page(width=1440, height=900) as tab:
-        tab.on_new_document(DISMISSED_COMMUNITY_DIALOG)
         yield tab
         outside = [
             url
