@@ -81,3 +81,18 @@ def agency_figure(engine, code: str, period_id: str, schema: str = "marts_build"
             ),
             {"c": code, "p": period_id},
         ).one()
+
+
+def chromium_or_skip() -> None:
+    """Headless Chromium, or skip the test: except in CI, where .ci/run installs Debian's
+    chromium and its absence is a failure."""
+    import pytest
+
+    from orchestration.report.browser import BrowserError, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(exc))

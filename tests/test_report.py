@@ -22,20 +22,12 @@ from orchestration.assets.publish import publish_marts
 from orchestration.catalog import read_catalog
 from orchestration.report import ReportError, read_report, write_report
 from orchestration.report import wording as w
-from orchestration.report.browser import BrowserError, dump_dom, find_chromium, print_pdf, screenshot
+from orchestration.report.browser import dump_dom, print_pdf, screenshot
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse import make_engine
+from tests.helpers import chromium_or_skip
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
-
-
-def _chromium_or_skip() -> None:
-    try:
-        find_chromium()
-    except BrowserError as exc:
-        if os.environ.get("CI"):
-            raise  # .ci/run installs Debian's chromium: its absence there is a failure
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +80,7 @@ def _page_requests(net_log: Path) -> list[str]:
 def test_html_report_in_chromium_shows_every_code_with_figures(
     published, year, agency_rows, artifacts, tmp_path
 ):
-    _chromium_or_skip()
+    chromium_or_skip()
     page = write_report(published, year, None, "html", tmp_path / "laporan.html")
     source = page.read_text(encoding="utf-8")
 
@@ -130,7 +122,7 @@ def test_html_report_in_chromium_shows_every_code_with_figures(
 
 def test_the_network_check_sees_a_page_that_fetches(tmp_path):
     """The check above is not blind: a page asking for an image is caught."""
-    _chromium_or_skip()
+    chromium_or_skip()
     page = tmp_path / "fetches.html"
     page.write_text('<html><body><img src="http://127.0.0.1:9/x.png"></body></html>')
     net_log = tmp_path / "net.json"
@@ -139,7 +131,7 @@ def test_the_network_check_sees_a_page_that_fetches(tmp_path):
 
 
 def test_pdf_report_is_a4(published, year, tmp_path):
-    _chromium_or_skip()
+    chromium_or_skip()
     pdf = write_report(published, year, None, "pdf", tmp_path / "laporan.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     # A4 is 595 x 842 points

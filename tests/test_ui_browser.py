@@ -42,9 +42,10 @@ from dagster import AssetKey, DagsterInstance
 from orchestration.dagster_storage import write_instance_yaml
 from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
-from orchestration.report.browser import BrowserError, DevToolsPage, devtools_page, find_chromium
+from orchestration.report.browser import BrowserError, DevToolsPage, devtools_page
 from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.settings import REPO_ROOT
+from tests.helpers import chromium_or_skip
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
@@ -75,15 +76,6 @@ SWITCH_OF_ROW = """((label) => {
   const s = row && row.querySelector('input[type=checkbox]');
   return s && !s.disabled ? s.checked : null;
 })(%s)"""
-
-
-def _chromium_or_skip() -> None:
-    try:
-        find_chromium()
-    except BrowserError as exc:
-        if os.environ.get("CI"):
-            raise  # .ci/run installs Debian's chromium: its absence there is a failure
-        pytest.skip(str(exc))
 
 
 def _free_port() -> int:
@@ -129,7 +121,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def chromium() -> None:
     """Before the demo warehouse is built: a skip (or, under CI, a failure) costs nothing."""
-    _chromium_or_skip()
+    chromium_or_skip()
 
 
 @pytest.fixture(scope="module")

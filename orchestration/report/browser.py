@@ -47,22 +47,30 @@ def find_chromium() -> str:
     )
 
 
+def _quiet_flags(profile: str) -> list[str]:
+    """A fresh profile, no background services (nothing fetched but the page's own requests),
+    and the sandbox off only as root (where Chromium refuses it)."""
+    return [
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--disable-quic",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *(["--no-sandbox"] if os.geteuid() == 0 else []),
+    ]
+
+
 def _run(extra: list[str], page: Path) -> str:
     with tempfile.TemporaryDirectory(prefix="iku-chromium-") as profile:
         command = [
             find_chromium(),
             "--headless",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--disable-quic",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            *(["--no-sandbox"] if os.geteuid() == 0 else []),
+            *_quiet_flags(profile),
             *extra,
             page.resolve().as_uri(),
         ]
@@ -281,18 +289,8 @@ def devtools_page(width: int = 1440, height: int = 900) -> Iterator[DevToolsPage
             find_chromium(),
             "--headless",
             "--remote-debugging-pipe",
-            "--disable-gpu",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--disable-quic",
-            "--hide-scrollbars",
             f"--window-size={width},{height}",
-            f"--user-data-dir={profile}",
-            *(["--no-sandbox"] if os.geteuid() == 0 else []),
+            *_quiet_flags(profile),
             "about:blank",
         ]
         with log.open("wb") as stderr:
