@@ -23,9 +23,10 @@ is that PostgreSQL instead (dagster-postgres), in a schema of its own (`dagster`
 server's history survives its disk and is backed up with the warehouse. Its event log
 (`IkuPostgresEventLogStorage`) keeps a few connections open: dagster-postgres opens a new
 connection per event outside the webserver: 22.8 s of a refresh's 1,900 events on a quiet
-2-core machine (85 s on a busy one), against 5.0 s pooled (bench/dagster_storage_bench.py). dagster.yaml names the
-host, port, database and user, never the password: Dagster reads it from IKU_PG_PASSWORD (`env:`),
-which `iku` sets from the URL before it starts Dagster (orchestration.cli.environment).
+2-core machine (85 s on a busy one), against 5.0 s pooled (bench/dagster_storage_bench.py).
+dagster.yaml names the host, port, database and user, never the password: Dagster reads it from
+IKU_PG_PASSWORD (`env:`), which `iku` sets from the URL before it starts Dagster
+(orchestration.cli.environment).
 
 Either way, runs that Dagster launches (the schedule, the UI) go through its run queue, one at a
 time (`run_queue.max_concurrent_runs: 1`), and execute in one process (the Definitions'
