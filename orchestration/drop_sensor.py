@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
@@ -51,12 +50,13 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from orchestration.partitions import ATTENDANCE_MONTHS, ATTENDANCE_SOURCES, month_of_file
 from orchestration.resources import SourceDropResource
 from orchestration.settings import drop_sensor_on, drop_sensor_seconds, drop_settle_seconds
+from sources.drop_folder import folder_problem
+from sources.load import sha256_of
 
 SENSOR_NAME = "refresh_on_delivery"
 TRIGGER_TAG, TRIGGER = "iku/trigger", "drop_folder"
 FILES_TAG = "iku/delivered"
 MAX_TAG_NAMES = 20  # the tag names this many files, then "(+N more)"
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -122,28 +122,6 @@ def route(
 
 
 # --------------------------------------------------------------------------- the folder
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def folder_problem(folder: Path) -> str | None:
-    """Why the drop folder cannot be looked at, or None."""
-    if not folder.exists():
-        return "does not exist"
-    if not folder.is_dir():
-        return "is not a folder"
-    try:
-        with os.scandir(folder) as entries:
-            next(entries, None)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    return None
 
 
 def claimed_files(folder: Path) -> dict[str, str]:

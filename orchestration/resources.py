@@ -19,7 +19,7 @@ from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_execut
 from orchestration.settings import iku_home, sources_dir
 from orchestration.transient import call_with_retry
 from orchestration.warehouse import EmbeddedWarehouse, dbt_env, make_engine
-from sources.drop_folder import may_read
+from sources.drop_folder import folder_problem, may_read
 from sources.simpeg import DEMO_DB_NAME, URL_ENV, full_refresh_requested, simpeg_engine
 
 
@@ -94,17 +94,7 @@ class SourceDropResource(ConfigurableResource):
         run the schedule starts must not report "no file delivered, previous data kept" for every
         source when it cannot see the folder at all (`iku refresh` refuses before the run)."""
         folder = self.folder()
-        problem = None
-        if not folder.exists():
-            problem = "does not exist"
-        elif not folder.is_dir():
-            problem = "is not a folder"
-        else:
-            try:
-                with os.scandir(folder) as entries:
-                    next(entries, None)
-            except OSError as exc:
-                problem = f"cannot be read ({exc.strerror or exc})"
+        problem = folder_problem(folder)
         if problem is None:
             return folder
         raise Failure(

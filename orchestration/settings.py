@@ -53,11 +53,12 @@ def dagster_home() -> Path:
 def nightly_schedule_on() -> bool:
     """Whether the nightly schedule is on by default (IKU_NIGHTLY_SCHEDULE, default on). It only
     ticks under a Dagster daemon (`iku serve`, `iku ui`), never in tests or `iku refresh`."""
-    return os.environ.get("IKU_NIGHTLY_SCHEDULE", "on").strip().lower() not in {"off", "0", "false", "no"}
+    return not _off("IKU_NIGHTLY_SCHEDULE")
 
 
-def _off(name: str, default: str = "on") -> bool:
-    return os.environ.get(name, default).strip().lower() in {"off", "0", "false", "no"}
+def _off(name: str) -> bool:
+    """The variable says off (off, 0, false, no); unset is on."""
+    return os.environ.get(name, "on").strip().lower() in {"off", "0", "false", "no"}
 
 
 def _seconds(name: str, default: int) -> int:

@@ -9,12 +9,28 @@ descended into (their files inside the folder are found under their own path).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from sources.contracts import Contract, load_contracts
 from sources.load import as_of_date
 from sources.simpeg import DEMO_DB_NAME
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why the drop folder cannot be looked at ("does not exist", "is not a folder", "cannot be
+    read (...)"), or None."""
+    if not folder.exists():
+        return "does not exist"
+    if not folder.is_dir():
+        return "is not a folder"
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None
 
 
 def may_read(path: Path, folder: Path) -> bool:

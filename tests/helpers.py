@@ -83,6 +83,23 @@ def agency_figure(engine, code: str, period_id: str, schema: str = "marts_build"
         ).one()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query_rows(engine, sql: str, **params) -> list[tuple]:
+    """The rows of a query, as tuples."""
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
 def chromium_or_skip() -> None:
     """Headless Chromium, or skip the test: except in CI, where .ci/run installs Debian's
     chromium and its absence is a failure."""

@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from dagster import AssetKey, DagsterInstance
 
 from orchestration.dbt_project import DBT_PROJECT, IkuDbtCliResource, dbt_executable
 from orchestration.definitions import build_definitions
 from orchestration.partitions import MONTHLY_JOB, month_of_file
 from orchestration.resources import SourceDropResource, WarehouseResource
+from tests.helpers import query_rows
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
@@ -45,44 +45,30 @@ def _run(instance: DagsterInstance, database_url: str, drop: Path, job: str, mon
 
 def _rows_by_month(engine) -> dict[tuple[str, str], str]:
     """(table, month) -> a digest of the month's rows, every column as text (order-free)."""
-    digests = {}
-    with engine.connect() as conn:
-        for table, month in MONTHLY_MARTS.items():
-            for m, digest in conn.execute(
-                sa.text(
-                    f"select {month} as m, md5(string_agg(md5(t::text), '' order by md5(t::text))) "
-                    f"from {table} as t group by 1"
-                )
-            ):
-                digests[(table, m)] = digest
-    return digests
+    sql = (
+        "select {month}, md5(string_agg(md5(t::text), '' order by md5(t::text))) from {table} as t group by 1"
+    )
+    return {
+        (table, m): digest
+        for table, month in MONTHLY_MARTS.items()
+        for m, digest in query_rows(engine, sql.format(month=month, table=table))
+    }
 
 
 def _iku_outside(engine, month: str) -> list[tuple]:
     """Every published IKU row of a period that does not contain the month, as text."""
-    with engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(
-                sa.text(
-                    "select t::text from marts.fct_iku as t "
-                    "where not (cast(:first as date) between period_start and period_end) order by 1"
-                ),
-                {"first": f"{month}-01"},
-            )
-        ]
+    return query_rows(
+        engine,
+        "select t::text from marts.fct_iku as t "
+        "where not (cast(:first as date) between period_start and period_end) order by 1",
+        first=f"{month}-01",
+    )
 
 
 def _batches(engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return [
-            tuple(r)
-            for r in conn.execute(
-                sa.text(
-                    "select batch_id, source, file_name, outcome from audit.load_batches order by batch_id"
-                )
-            )
-        ]
+    return query_rows(
+        engine, "select batch_id, source, file_name, outcome from audit.load_batches order by batch_id"
+    )
 
 
 def _mark_absent(path: Path, count: int) -> int:

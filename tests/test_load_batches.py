@@ -14,16 +14,12 @@ from sources.batch import Batch, close_stale_batches, ensure_audit, index_name
 from sources.contracts import load_contracts
 from sources.load import load_file
 from sources.readers import SourceFileError
+from tests.helpers import query_rows
 
 pytestmark = pytest.mark.warehouse
 PRESENSI = load_contracts()["presensi_harian"]
 SIASN = load_contracts()["siasn_pns"]
 NIPS = ["196608011988031001", "197001012000031002", "198502022010012003"]
-
-
-def _rows(engine: sa.Engine, sql: str, **params) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
 
 
 def _month_file(folder: Path, days: int = 20) -> Path:
@@ -41,7 +37,7 @@ def test_a_failed_batch_reconciles_and_the_check_enforces_it(engine, tmp_path: P
         load_file(engine, SIASN, broken)
     loaded = load_file(engine, PRESENSI, _month_file(tmp_path))
     assert loaded.outcome == "loaded" and loaded.reconciles
-    batches = _rows(
+    batches = query_rows(
         engine,
         "select outcome, rows_read, rows_loaded, rows_quarantined, rows_failed from audit.load_batches "
         "order by batch_id",
@@ -68,11 +64,11 @@ def test_an_existing_warehouse_gets_the_check(engine) -> None:
             )
         )
     ensure_audit(engine)
-    assert _rows(engine, "select rows_read, rows_failed from audit.load_batches order by batch_id") == [
+    assert query_rows(engine, "select rows_read, rows_failed from audit.load_batches order by batch_id") == [
         (40, 40),
         (5, 0),
     ]
-    assert _rows(
+    assert query_rows(
         engine,
         "select convalidated from pg_constraint where conname = 'load_batches_reconciles'",
     ) == [(True,)]
@@ -89,7 +85,7 @@ def test_stale_batches_are_closed_but_running_ones_are_not(engine) -> None:
         assert close_stale_batches(engine) == 0
         rows = dict(
             (r[0], r[1:])
-            for r in _rows(
+            for r in query_rows(
                 engine,
                 "select file_name, outcome, rows_read, rows_loaded, rows_quarantined, rows_failed "
                 "from audit.load_batches",
@@ -101,7 +97,7 @@ def test_stale_batches_are_closed_but_running_ones_are_not(engine) -> None:
         alive.fail("test over")
         alive.close()
     crashed.close()  # on a dead connection: records nothing more, raises nothing
-    assert _rows(engine, "select count(*) from audit.load_batches where outcome = 'running'") == [(0,)]
+    assert query_rows(engine, "select count(*) from audit.load_batches where outcome = 'running'") == [(0,)]
 
 
 def test_concurrent_loads_of_one_file_leave_one_copy(engine, tmp_path: Path) -> None:
@@ -123,10 +119,10 @@ def test_concurrent_loads_of_one_file_leave_one_copy(engine, tmp_path: Path) -> 
         t.join()
     assert not errors
     assert sorted(r.outcome for r in results) == ["loaded", "unchanged"]
-    assert _rows(engine, "select count(*), count(distinct (nip, tanggal)) from raw.presensi_harian") == [
+    assert query_rows(engine, "select count(*), count(distinct (nip, tanggal)) from raw.presensi_harian") == [
         (84, 84)
     ]
-    assert _rows(engine, "select count(*) from audit.load_batches where outcome = 'loaded'") == [(1,)]
+    assert query_rows(engine, "select count(*) from audit.load_batches where outcome = 'loaded'") == [(1,)]
 
 
 def test_a_load_leaves_key_and_nip_indexes_and_statistics(engine, demo_dir: Path) -> None:
@@ -134,7 +130,7 @@ def test_a_load_leaves_key_and_nip_indexes_and_statistics(engine, demo_dir: Path
     load_file(engine, load_contracts()["riwayat_jabatan"], next(demo_dir.glob("riwayat_jabatan_*.csv")))
     indexes = {
         r[0]: r[1]
-        for r in _rows(engine, "select indexname, indexdef from pg_indexes where schemaname = 'raw'")
+        for r in query_rows(engine, "select indexname, indexdef from pg_indexes where schemaname = 'raw'")
     }
     # the key (nip_baru) of siasn_pns on its export's partition (every export is kept, one
     # partition each: the key is unique within an export), and the key (id) and the NIP of
@@ -144,7 +140,7 @@ def test_a_load_leaves_key_and_nip_indexes_and_statistics(engine, demo_dir: Path
     assert indexes[index_name("riwayat_jabatan", ["id"])].endswith("(id)")
     assert indexes[index_name("riwayat_jabatan", ["nip_baru"])].endswith("(nip_baru)")
     assert len(indexes) == 3
-    analyzed = _rows(
+    analyzed = query_rows(
         engine,
         "select relname from pg_stat_user_tables where schemaname = 'raw' and last_analyze is not null",
     )

@@ -13,16 +13,12 @@ import sqlalchemy as sa
 from sources.contracts import load_contracts
 from sources.load import load_file, load_files
 from sources.raw_tables import partition_name
+from tests.helpers import query_rows
 
 pytestmark = pytest.mark.warehouse
 PRESENSI = load_contracts()["presensi_harian"]
 HEADER = "NIP,TANGGAL,STATUS,JAM MASUK,JAM PULANG"
 NIPS = ["196608011988031001", "197001012000031002", "198502022010012003"]
-
-
-def _rows(engine: sa.Engine, sql: str, **params) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
 
 
 def _month(folder: Path, month: str, status: str = "H", days: int = 20) -> Path:
@@ -36,7 +32,7 @@ def _partitions(engine: sa.Engine) -> dict[str, str]:
     """file name -> partition of raw.presensi_harian."""
     return {
         r[1].split("'")[1]: r[0]
-        for r in _rows(
+        for r in query_rows(
             engine,
             "select c.relname, pg_get_expr(c.relpartbound, c.oid) from pg_inherits i "
             "join pg_class c on c.oid = i.inhrelid where i.inhparent = 'raw.presensi_harian'::regclass",
@@ -48,46 +44,46 @@ def test_each_file_is_a_partition_replaced_whole(engine, tmp_path: Path) -> None
     jan, feb = _month(tmp_path, "2025-01"), _month(tmp_path, "2025-02")
     results = load_files(engine, PRESENSI, [jan, feb])
     assert [r.rows_loaded for r in results] == [60, 60]
-    assert _rows(
+    assert query_rows(
         engine, "select relkind::text from pg_class where oid = 'raw.presensi_harian'::regclass"
     ) == [("p",)]
     parts = _partitions(engine)
     assert parts == {jan.name: partition_name("presensi_harian", jan.name), feb.name: parts[feb.name]}
     # each partition: its file's CHECK (attached without a scan) and the parent's indexes
-    checks = _rows(
+    checks = query_rows(
         engine,
         "select pg_get_constraintdef(oid) from pg_constraint "
         "where conrelid = cast(:t as regclass) and contype = 'c'",
         t=f"raw.{parts[jan.name]}",
     )
     assert checks == [(f"CHECK ((_source_file = '{jan.name}'::text))",)]
-    indexes = _rows(
+    indexes = query_rows(
         engine,
         "select indexname, indexdef from pg_indexes where schemaname = 'raw' and tablename = :t",
         t=parts[jan.name],
     )
     assert len(indexes) == 1 and indexes[0][0] == f"{parts[jan.name]}_i0"
     assert "UNIQUE" in indexes[0][1] and indexes[0][1].endswith("(nip, tanggal) NULLS NOT DISTINCT")
-    parent_indexes = _rows(
+    parent_indexes = query_rows(
         engine, "select count(*) from pg_indexes where schemaname = 'raw' and tablename = 'presensi_harian'"
     )
     assert parent_indexes == [(0,)]  # the partitions' own serve the parent's readers
 
     # a corrected January: its partition is replaced, February's is the same table as before
     jan = _month(tmp_path, "2025-01", status="S", days=10)
-    feb_oid = _rows(engine, "select cast(:t as regclass)::oid", t=f"raw.{parts[feb.name]}")
+    feb_oid = query_rows(engine, "select cast(:t as regclass)::oid", t=f"raw.{parts[feb.name]}")
     again = load_file(engine, PRESENSI, jan)
     assert (again.outcome, again.rows_loaded) == ("loaded", 30)
     assert _partitions(engine) == parts
-    assert _rows(engine, "select cast(:t as regclass)::oid", t=f"raw.{parts[feb.name]}") == feb_oid
-    assert _rows(
+    assert query_rows(engine, "select cast(:t as regclass)::oid", t=f"raw.{parts[feb.name]}") == feb_oid
+    assert query_rows(
         engine,
         "select _source_file, status_kode, count(*), count(distinct _batch_id) from raw.presensi_harian "
         "group by 1, 2 order by 1",
     ) == [(jan.name, "S", 30, 1), (feb.name, "H", 60, 1)]
-    assert _rows(engine, "select count(*) from pg_tables where tablename like 'presensi_harian__load%'") == [
-        (0,)
-    ]
+    assert query_rows(
+        engine, "select count(*) from pg_tables where tablename like 'presensi_harian__load%'"
+    ) == [(0,)]
 
 
 def test_a_repeated_key_in_a_file_keeps_the_first_row(engine, tmp_path: Path) -> None:
@@ -102,12 +98,14 @@ def test_a_repeated_key_in_a_file_keeps_the_first_row(engine, tmp_path: Path) ->
     path.write_text("\n".join(lines) + "\n")
     result = load_file(engine, PRESENSI, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
-    assert _rows(engine, "select _source_line, status_kode from raw.presensi_harian order by 1") == [
+    assert query_rows(engine, "select _source_line, status_kode from raw.presensi_harian order by 1") == [
         (2, "H"),
         (4, "H"),
     ]
     reason = "duplicate key: the same NIP, TANGGAL is at line 2"
-    assert _rows(engine, "select line_number, field, value, reason from audit.quarantine order by 1") == [
+    assert query_rows(
+        engine, "select line_number, field, value, reason from audit.quarantine order by 1"
+    ) == [
         (3, "NIP, TANGGAL", f"{NIPS[0]}|2025-03-03", reason),
         (5, "NIP, TANGGAL", f"{NIPS[0]}|2025-03-03", reason),
     ]
@@ -138,16 +136,16 @@ def test_a_table_from_before_partitioning_is_converted_on_its_first_load(engine,
     mar = _month(tmp_path, "2025-03", days=5)
     assert load_file(engine, PRESENSI, mar).rows_loaded == 15
     assert set(_partitions(engine)) == {jan.name, feb.name, mar.name}
-    assert _rows(
+    assert query_rows(
         engine,
         "select _source_file, min(status_kode), count(*) from raw.presensi_harian group by 1 order by 1",
     ) == [(jan.name, "S", 10), (feb.name, "H", 5), (mar.name, "H", 15)]
-    assert _rows(engine, "select count(*) from staging.v_presensi") == [(30,)]
+    assert query_rows(engine, "select count(*) from staging.v_presensi") == [(30,)]
     granted = "select grantee, privilege_type from information_schema.role_table_grants "
     granted += "where table_schema = 'raw' and table_name = 'presensi_harian' and grantee = 'PUBLIC'"
-    assert _rows(engine, granted) == [("PUBLIC", "SELECT")]
-    assert _rows(engine, "select count(*) from pg_tables where tablename like '%legacy%'") == [(0,)]
-    indexed = _rows(
+    assert query_rows(engine, granted) == [("PUBLIC", "SELECT")]
+    assert query_rows(engine, "select count(*) from pg_tables where tablename like '%legacy%'") == [(0,)]
+    indexed = query_rows(
         engine,
         "select count(*) from pg_indexes where schemaname = 'raw' and tablename like 'presensi_harian__%' "
         "and indexdef like '%UNIQUE%(nip, tanggal)%'",
@@ -156,7 +154,7 @@ def test_a_table_from_before_partitioning_is_converted_on_its_first_load(engine,
 
 
 def test_a_load_under_minimal_wal_writes_its_rows_without_wal(engine, tmp_path: Path) -> None:
-    if _rows(engine, "show wal_level") != [("minimal",)]:
+    if query_rows(engine, "show wal_level") != [("minimal",)]:
         pytest.skip("the server logs every write (wal_level is not minimal)")
     load_file(engine, PRESENSI, _month(tmp_path, "2025-01", days=2))  # the table and its first partition
     # above wal_skip_threshold (2 MB), where a new table is synced at commit rather than logged
@@ -168,10 +166,14 @@ def test_a_load_under_minimal_wal_writes_its_rows_without_wal(engine, tmp_path: 
         path = tmp_path / f"presensi_harian_2025-{month}.csv"
         lines = [HEADER] + [f"{n},2025-{month}-{d:02d},H,07:25,16:01" for n in nips for d in range(1, 31)]
         path.write_text("\n".join(lines) + "\n")
-        before = _rows(engine, "select pg_current_wal_insert_lsn()::text")[0][0]
+        before = query_rows(engine, "select pg_current_wal_insert_lsn()::text")[0][0]
         assert load_file(engine, PRESENSI, path).rows_loaded == 36000
-        written = _rows(engine, "select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :b)", b=before)[0][0]
-        heap = _rows(engine, "select pg_relation_size(:t)", t=f"raw.{_partitions(engine)[path.name]}")[0][0]
+        written = query_rows(engine, "select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), :b)", b=before)[0][
+            0
+        ]
+        heap = query_rows(engine, "select pg_relation_size(:t)", t=f"raw.{_partitions(engine)[path.name]}")[
+            0
+        ][0]
         measured.append((written, heap))
     written, heap = min(measured)
     # the rows themselves are synced, not logged (an index under 2 MB is logged whole at commit)
@@ -187,7 +189,7 @@ def test_a_repeated_key_in_a_canonical_file_keeps_the_first_row(engine, tmp_path
     path.write_text("\r\n".join(lines) + "\r\n")
     result = load_file(engine, PRESENSI, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
-    assert _rows(
+    assert query_rows(
         engine,
         "select _source_line, nip, tanggal::text, status_kode, jam_pulang from raw.presensi_harian "
         "order by 1",
@@ -196,11 +198,11 @@ def test_a_repeated_key_in_a_canonical_file_keeps_the_first_row(engine, tmp_path
         (3, NIPS[1], "2025-05-05", "H", None),
         (5, NIPS[0], "2025-05-06", "TK", None),
     ]
-    assert _rows(engine, "select line_number, value, reason from audit.quarantine") == [
+    assert query_rows(engine, "select line_number, value, reason from audit.quarantine") == [
         (4, f"{NIPS[0]}|2025-05-05", "duplicate key: the same NIP, TANGGAL is at line 2")
     ]
     # and the rows came by the canonical COPY: no stage was needed, the load table kept no default
-    defaults = _rows(
+    defaults = query_rows(
         engine,
         "select count(*) from pg_attrdef d join pg_class c on c.oid = d.adrelid "
         "where c.relname like 'presensi_harian__%'",
@@ -214,6 +216,6 @@ def test_an_impossible_date_in_a_canonical_looking_file_is_quarantined(engine, t
     path.write_text("\n".join(lines) + "\n")
     result = load_file(engine, PRESENSI, path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
-    assert _rows(engine, "select line_number, field, reason from audit.quarantine") == [
+    assert query_rows(engine, "select line_number, field, reason from audit.quarantine") == [
         (3, "TANGGAL", "impossible date '2025-02-30': day is out of range for month")
     ]

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,15 +30,10 @@ from orchestration.dagster_storage import (
     write_instance_yaml,
 )
 from orchestration.warehouse import make_engine, parse_url
+from tests.helpers import free_port
 
 warehouse = pytest.mark.warehouse
 STARTUP_SECONDS = 240  # two code locations load the definitions (dbt parse) on a busy 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(what: str, condition: Callable[[], object], seconds: float, alive: subprocess.Popen) -> object:
@@ -185,7 +179,7 @@ def test_dagster_storage_in_the_warehouse_reads_the_password_from_the_environmen
 def test_serve_runs_ui_and_daemon_launches_queued_runs_in_process_and_stops_on_sigterm(
     database_url: str, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = _serve_env(tmp_path, database_url)
     process, log = _serve(tmp_path, env, "--port", str(port))
     engine = make_engine(database_url)
@@ -272,7 +266,7 @@ def test_serve_exits_non_zero_when_a_child_dies(database_url: str, tmp_path: Pat
     dagster_home = tmp_path / "home" / "dagster"
     dagster_home.mkdir(parents=True)
     (dagster_home / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: not-a-number\n")
-    process, log = _serve(tmp_path, env, "--port", str(_free_port()))
+    process, log = _serve(tmp_path, env, "--port", str(free_port()))
     try:
         assert process.wait(timeout=120) == 1
     finally:

@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,7 +44,7 @@ from orchestration.definitions import build_definitions
 from orchestration.report.browser import BrowserError, DevToolsPage, devtools_page
 from orchestration.resources import SourceDropResource, WarehouseResource
 from orchestration.settings import REPO_ROOT
-from tests.helpers import chromium_or_skip
+from tests.helpers import chromium_or_skip, free_port
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.slow]
 
@@ -76,12 +75,6 @@ SWITCH_OF_ROW = """((label) => {
   const s = row && row.querySelector('input[type=checkbox]');
   return s && !s.disabled ? s.checked : null;
 })(%s)"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _graphql(base: str, query: str) -> dict | None:
@@ -154,7 +147,7 @@ def ui(
     specs = defs.resolve_all_asset_specs()
     groups = sorted({spec.group_name or "default" for spec in specs})
 
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IKU_", "DAGSTER_"))}
     env.update(
         IKU_HOME=str(home),

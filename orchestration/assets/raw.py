@@ -222,7 +222,7 @@ def _summary(outcome: _Outcome) -> str:
         return f"{name}: FAILED, {_cause(outcome.error)}"
     if not m.get("files"):
         return f"{name}: {m['outcome']}"
-    count = len(m["files"].split(", ")) if m["files"] else 0
+    count = len(m["files"].split(", "))
     return f"{name}: {m['outcome']}, {count} file(s), {m['rows_loaded'].value:,} rows loaded"
 
 
@@ -360,14 +360,14 @@ def build_raw_files_asset(
         chosen = [c for key, c in by_key.items() if key in context.selected_asset_keys]
         months = _run_months(context) if partitions_def else None
         plan = _plan(context, folder, chosen, months)
+        files_of = {c.name: files for c, files in plan}
         failed = []
         for outcome in _load_concurrently(context, engine, plan, months):
             if outcome.error is not None:
                 failed.append(outcome)
                 continue
             if partitions_def and months is None:
-                files = next(files for c, files in plan if c is outcome.contract)
-                for event in _delivered_months(outcome.contract, files):
+                for event in _delivered_months(outcome.contract, files_of[outcome.contract.name]):
                     context.log_event(event)
             yield MaterializeResult(asset_key=raw_asset_key(outcome.contract), metadata=outcome.metadata)
         if failed:

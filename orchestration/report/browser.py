@@ -113,6 +113,7 @@ def dump_dom(page: Path, net_log: Path | None = None) -> str:
 
 DEVTOOLS_TIMEOUT_S = 30.0  # one protocol command (a screenshot of a large page included)
 POLL_S = 0.25
+BODY_TEXT = "document.body ? document.body.innerText : ''"  # the page's text as drawn
 
 
 class DevToolsPage:
@@ -195,10 +196,6 @@ class DevToolsPage:
             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
 
-    def on_new_document(self, script: str) -> None:
-        """Run `script` in every document the tab opens from now on, before the page's own."""
-        self.send("Page.addScriptToEvaluateOnNewDocument", {"source": script})
-
     def goto(self, url: str) -> None:
         """Open `url` in the tab (returns when the navigation has started, not when it has drawn)."""
         result = self.send("Page.navigate", {"url": url})
@@ -216,7 +213,7 @@ class DevToolsPage:
 
     def text(self) -> str:
         """The text of the page as drawn (`document.body.innerText`)."""
-        return str(self.evaluate("document.body ? document.body.innerText : ''") or "")
+        return str(self.evaluate(BODY_TEXT) or "")
 
     def wait_for_text(
         self, expected: Iterable[str], timeout: float = 60.0, absent: Iterable[str] = ()
@@ -226,7 +223,7 @@ class DevToolsPage:
         wanted, unwanted = list(expected), list(absent)
         deadline = time.monotonic() + timeout
         while True:
-            value, error = self._poll("document.body ? document.body.innerText : ''")
+            value, error = self._poll(BODY_TEXT)
             text = str(value or "")
             missing = [w for w in wanted if w not in text]
             present = [u for u in unwanted if u in text]
